@@ -1,0 +1,187 @@
+// Package fs stores blobs as files under a directory:
+// {root}/sha256/{aa}/{hash}, written to {root}/tmp first and renamed into
+// place only after the digest and size were verified.
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/artifactapi/artifactapi/internal/blob"
+)
+
+// Store is the local-disk blob store.
+type Store struct {
+	root string
+}
+
+// New opens (creating if needed) a store rooted at dir and removes temps left
+// behind by a crash: they were never committed, so nothing refers to them.
+func New(dir string) (*Store, error) {
+	s := &Store{root: dir}
+	if err := os.MkdirAll(s.casDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("blob dir: %w", err)
+	}
+	if err := os.RemoveAll(s.TempDir()); err != nil {
+		return nil, fmt.Errorf("clean blob temps: %w", err)
+	}
+	if err := os.MkdirAll(s.TempDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("blob temp dir: %w", err)
+	}
+	return s, nil
+}
+
+// Name identifies the backend in logs and health checks.
+func (s *Store) Name() string { return "fs" }
+
+func (s *Store) casDir() string { return filepath.Join(s.root, "sha256") }
+
+// TempDir is where uncommitted bytes live; files created here by callers
+// can be committed with Adopt by rename, on the same filesystem.
+func (s *Store) TempDir() string { return filepath.Join(s.root, "tmp") }
+
+func (s *Store) path(sha string) string {
+	return filepath.Join(s.casDir(), sha[:2], sha)
+}
+
+// Put implements blob.Store.
+func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.Info, error) {
+	if want.SHA256 != "" && !blob.ValidDigest(want.SHA256) {
+		return blob.Info{}, blob.ErrBadDigest
+	}
+	f, err := os.CreateTemp(s.TempDir(), "put-*")
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("blob temp: %w", err)
+	}
+	defer os.Remove(f.Name()) // no-op after a successful rename
+	h := blob.NewHasher()
+	_, err = io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("blob write: %w", err)
+	}
+	info := h.Info()
+	if err := want.Verify(info); err != nil {
+		return blob.Info{}, err
+	}
+	return info, s.commit(f.Name(), info.SHA256)
+}
+
+// Adopt commits a file the caller wrote in TempDir and already verified as
+// info, by rename: the bytes are not copied a second time.
+func (s *Store) Adopt(ctx context.Context, path string, info blob.Info) error {
+	if !blob.ValidDigest(info.SHA256) {
+		return blob.ErrBadDigest
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("adopt: %w", err)
+	}
+	if st.Size() != info.Size {
+		return fmt.Errorf("adopt: %w: want %d bytes, file has %d", blob.ErrSizeMismatch, info.Size, st.Size())
+	}
+	return s.commit(path, info.SHA256)
+}
+
+func (s *Store) commit(tmp, sha string) error {
+	dst := s.path(sha)
+	if _, err := os.Stat(dst); err == nil {
+		// Content-addressed: the same bytes are already here.
+		return os.Remove(tmp)
+	}
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("blob dir: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		if errors.Is(err, syscall.EXDEV) {
+			return fmt.Errorf("blob commit across filesystems: %w", err)
+		}
+		return fmt.Errorf("blob commit: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// Open implements blob.Store. The reader is an *os.File so that net/http can
+// use sendfile for it.
+func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, blob.Info, error) {
+	if !blob.ValidDigest(sha) {
+		return nil, blob.Info{}, blob.ErrBadDigest
+	}
+	f, err := os.Open(s.path(sha))
+	if err != nil {
+		return nil, blob.Info{}, mapErr(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, blob.Info{}, mapErr(err)
+	}
+	return f, blob.Info{SHA256: sha, Size: st.Size()}, nil
+}
+
+// Stat implements blob.Store.
+func (s *Store) Stat(ctx context.Context, sha string) (blob.Info, error) {
+	if !blob.ValidDigest(sha) {
+		return blob.Info{}, blob.ErrBadDigest
+	}
+	st, err := os.Stat(s.path(sha))
+	if err != nil {
+		return blob.Info{}, mapErr(err)
+	}
+	return blob.Info{SHA256: sha, Size: st.Size()}, nil
+}
+
+// Delete implements blob.Store.
+func (s *Store) Delete(ctx context.Context, sha string) error {
+	if !blob.ValidDigest(sha) {
+		return blob.ErrBadDigest
+	}
+	if err := os.Remove(s.path(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob delete: %w", err)
+	}
+	return nil
+}
+
+// Check writes and removes a probe file, proving the disk is writable.
+func (s *Store) Check(ctx context.Context) error {
+	f, err := os.CreateTemp(s.TempDir(), "health-*")
+	if err != nil {
+		return fmt.Errorf("blob store not writable: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func mapErr(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return blob.ErrNotFound
+	}
+	return fmt.Errorf("blob: %w", err)
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

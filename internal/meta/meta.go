@@ -1,0 +1,166 @@
+// Package meta defines the metadata store: remote and virtual repository
+// configuration, the row that says an artifact is cached, usage counters and
+// the access log.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound means no such remote, virtual or object.
+	ErrNotFound = errors.New("not found")
+	// ErrExists means the name is already taken.
+	ErrExists = errors.New("already exists")
+)
+
+// Remote is one upstream repository. Credentials are stored but never
+// returned by the API.
+type Remote struct {
+	Name              string    `json:"name"`
+	PackageType       string    `json:"package_type"`
+	BaseURL           string    `json:"base_url"`
+	ImmutableTTL      int64     `json:"immutable_ttl"`
+	MutableTTL        int64     `json:"mutable_ttl"`
+	NegativeTTL       int64     `json:"negative_ttl"`
+	Patterns          []string  `json:"patterns"`
+	Blocklist         []string  `json:"blocklist"`
+	MutablePatterns   []string  `json:"mutable_patterns"`
+	ImmutablePatterns []string  `json:"immutable_patterns"`
+	BanTagsEnabled    bool      `json:"ban_tags_enabled"`
+	BanTags           []string  `json:"ban_tags"`
+	Username          string    `json:"username,omitempty"`
+	Password          string    `json:"password,omitempty"`
+	Token             string    `json:"token,omitempty"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+// Virtual groups remotes of one package type behind one URL.
+type Virtual struct {
+	Name        string    `json:"name"`
+	PackageType string    `json:"package_type"`
+	Members     []string  `json:"members"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Object is the row that makes an artifact cached: it is written only after
+// its blob was committed.
+type Object struct {
+	Remote       string
+	Path         string
+	SHA256       string
+	Size         int64
+	Mutable      bool
+	ContentType  string
+	ETag         string // upstream validator, for revalidation
+	LastModified string // upstream validator, for revalidation
+	FetchedAt    time.Time
+	ExpiresAt    time.Time // zero: never
+	LastAccess   time.Time
+	Hits         int64
+}
+
+// Fresh reports whether the object may be served without revalidation.
+func (o *Object) Fresh(now time.Time) bool {
+	return o.ExpiresAt.IsZero() || now.Before(o.ExpiresAt)
+}
+
+// Counters are per-remote traffic totals (or deltas, in a batch).
+type Counters struct {
+	Hits         int64 `json:"hits"`
+	Misses       int64 `json:"misses"`
+	Stale        int64 `json:"stale"`
+	Revalidated  int64 `json:"revalidated"`
+	Errors       int64 `json:"errors"`
+	BytesServed  int64 `json:"bytes_served"`
+	BytesFetched int64 `json:"bytes_fetched"`
+}
+
+// Add accumulates o into c.
+func (c *Counters) Add(o Counters) {
+	c.Hits += o.Hits
+	c.Misses += o.Misses
+	c.Stale += o.Stale
+	c.Revalidated += o.Revalidated
+	c.Errors += o.Errors
+	c.BytesServed += o.BytesServed
+	c.BytesFetched += o.BytesFetched
+}
+
+// RemoteStats is the counters of one remote plus what it has stored.
+type RemoteStats struct {
+	Counters
+	Objects     int64 `json:"objects"`
+	StoredBytes int64 `json:"stored_bytes"`
+}
+
+// Access is one access-log row.
+type Access struct {
+	Time     time.Time
+	Remote   string
+	Path     string
+	Method   string
+	Status   int
+	Cache    string
+	Bytes    int64
+	Duration time.Duration
+	Client   string
+}
+
+// Usage is the hits an object received since the last batch.
+type Usage struct {
+	Remote     string
+	Path       string
+	Hits       int64
+	LastAccess time.Time
+}
+
+// Batch is what the recorder flushes in one transaction.
+type Batch struct {
+	Usage    []Usage
+	Counters map[string]Counters
+	Access   []Access
+}
+
+// Store is the metadata backend.
+type Store interface {
+	CreateRemote(ctx context.Context, r Remote) error
+	GetRemote(ctx context.Context, name string) (Remote, error)
+	ListRemotes(ctx context.Context) ([]Remote, error)
+	UpdateRemote(ctx context.Context, r Remote) error
+	DeleteRemote(ctx context.Context, name string) error
+
+	CreateVirtual(ctx context.Context, v Virtual) error
+	GetVirtual(ctx context.Context, name string) (Virtual, error)
+	ListVirtuals(ctx context.Context) ([]Virtual, error)
+	UpdateVirtual(ctx context.Context, v Virtual) error
+	DeleteVirtual(ctx context.Context, name string) error
+
+	GetObject(ctx context.Context, remote, path string) (Object, error)
+	// PutObject inserts or replaces the row for (remote, path).
+	PutObject(ctx context.Context, o Object) error
+	// TouchObject sets new expiry after a successful revalidation.
+	TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error
+	// ListObjects pages by path: rows with path > after, in path order.
+	ListObjects(ctx context.Context, remote, prefix, after string, limit int) ([]Object, error)
+	// DeleteObjects removes the row at path, or every row under prefix when
+	// path is empty, and returns the removed rows.
+	DeleteObjects(ctx context.Context, remote, path, prefix string) ([]Object, error)
+	// BlobReferenced reports whether any row still points at sha.
+	BlobReferenced(ctx context.Context, sha string) (bool, error)
+
+	// Record applies a batch of usage, counters and access rows at once.
+	Record(ctx context.Context, b Batch) error
+	Stats(ctx context.Context) (map[string]RemoteStats, error)
+	CountAccess(ctx context.Context) (int64, error)
+	// PruneAccess deletes access rows older than before.
+	PruneAccess(ctx context.Context, before time.Time) (int64, error)
+
+	Ping(ctx context.Context) error
+	Name() string
+	Close() error
+}

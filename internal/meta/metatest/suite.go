@@ -1,0 +1,204 @@
+// Package metatest is the conformance suite every meta.Store must pass.
+package metatest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// Run runs the suite; newStore must return an empty store.
+func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
+	ctx := context.Background()
+	t.Run("RemoteCRUD", func(t *testing.T) {
+		s := newStore(t)
+		r := meta.Remote{Name: "gh", PackageType: "generic", BaseURL: "http://127.0.0.1:1", MutableTTL: 60,
+			Patterns: []string{"^a/"}, Password: "secret"}
+		if err := s.CreateRemote(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateRemote(ctx, r); !errors.Is(err, meta.ErrExists) {
+			t.Fatalf("duplicate create: %v, want ErrExists", err)
+		}
+		got, err := s.GetRemote(ctx, "gh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.BaseURL != r.BaseURL || got.Password != "secret" || !reflect.DeepEqual(got.Patterns, r.Patterns) || got.CreatedAt.IsZero() {
+			t.Fatalf("got %+v", got)
+		}
+		got.MutableTTL = 120
+		if err := s.UpdateRemote(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := s.GetRemote(ctx, "gh")
+		if again.MutableTTL != 120 || !again.CreatedAt.Equal(got.CreatedAt) {
+			t.Fatalf("after update %+v", again)
+		}
+		if err := s.UpdateRemote(ctx, meta.Remote{Name: "nope"}); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("update missing: %v", err)
+		}
+		s.CreateRemote(ctx, meta.Remote{Name: "a", PackageType: "generic", BaseURL: "http://x"})
+		list, err := s.ListRemotes(ctx)
+		if err != nil || len(list) != 2 || list[0].Name != "a" {
+			t.Fatalf("list = %+v %v", list, err)
+		}
+		if err := s.DeleteRemote(ctx, "gh"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetRemote(ctx, "gh"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("get deleted: %v", err)
+		}
+		if err := s.DeleteRemote(ctx, "gh"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("delete twice: %v", err)
+		}
+	})
+	t.Run("VirtualCRUD", func(t *testing.T) {
+		s := newStore(t)
+		v := meta.Virtual{Name: "all", PackageType: "generic", Members: []string{"b", "a"}}
+		if err := s.CreateVirtual(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateVirtual(ctx, v); !errors.Is(err, meta.ErrExists) {
+			t.Fatalf("duplicate: %v", err)
+		}
+		v.Members = []string{"a"}
+		if err := s.UpdateVirtual(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetVirtual(ctx, "all")
+		if err != nil || !reflect.DeepEqual(got.Members, []string{"a"}) {
+			t.Fatalf("got %+v %v", got, err)
+		}
+		if list, _ := s.ListVirtuals(ctx); len(list) != 1 {
+			t.Fatalf("list = %+v", list)
+		}
+		if err := s.DeleteVirtual(ctx, "all"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetVirtual(ctx, "all"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("get deleted: %v", err)
+		}
+	})
+	t.Run("Objects", func(t *testing.T) {
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		if _, err := s.GetObject(ctx, "r", "x"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("get missing: %v", err)
+		}
+		for i := range 25 {
+			o := meta.Object{Remote: "r", Path: fmt.Sprintf("dir/%02d.bin", i), SHA256: sha(i % 3), Size: int64(i),
+				ContentType: "application/octet-stream", ETag: `"e"`, FetchedAt: now}
+			if err := s.PutObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.PutObject(ctx, meta.Object{Remote: "r", Path: "other/ü.bin", SHA256: sha(9), Size: 5, FetchedAt: now})
+		s.PutObject(ctx, meta.Object{Remote: "q", Path: "dir/00.bin", SHA256: sha(0), Size: 0, FetchedAt: now})
+		got, err := s.GetObject(ctx, "r", "dir/07.bin")
+		if err != nil || got.Size != 7 || got.SHA256 != sha(1) || !got.FetchedAt.Equal(now) || !got.ExpiresAt.IsZero() || got.ETag != `"e"` {
+			t.Fatalf("got %+v %v", got, err)
+		}
+		// Paging: 10 at a time under a prefix, cursor = last path.
+		var seen []string
+		after := ""
+		for {
+			page, err := s.ListObjects(ctx, "r", "dir/", after, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range page {
+				seen = append(seen, o.Path)
+			}
+			if len(page) < 10 {
+				break
+			}
+			after = page[len(page)-1].Path
+		}
+		if len(seen) != 25 || seen[0] != "dir/00.bin" || seen[24] != "dir/24.bin" {
+			t.Fatalf("paged %d: %v", len(seen), seen)
+		}
+		if page, _ := s.ListObjects(ctx, "r", "other/ü", "", 10); len(page) != 1 {
+			t.Fatalf("unicode prefix: %+v", page)
+		}
+		exp := now.Add(time.Hour)
+		if err := s.TouchObject(ctx, "r", "dir/07.bin", now, exp); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetObject(ctx, "r", "dir/07.bin"); !got.ExpiresAt.Equal(exp) || got.Fresh(exp.Add(time.Second)) || !got.Fresh(now) {
+			t.Fatalf("after touch %+v", got)
+		}
+		if err := s.TouchObject(ctx, "r", "nope", now, exp); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("touch missing: %v", err)
+		}
+		// Evict one path, then a prefix; blob references follow.
+		gone, err := s.DeleteObjects(ctx, "r", "dir/00.bin", "")
+		if err != nil || len(gone) != 1 || gone[0].SHA256 != sha(0) {
+			t.Fatalf("delete one: %+v %v", gone, err)
+		}
+		gone, err = s.DeleteObjects(ctx, "r", "", "dir/")
+		if err != nil || len(gone) != 24 {
+			t.Fatalf("delete prefix: %d %v", len(gone), err)
+		}
+		if ref, _ := s.BlobReferenced(ctx, sha(0)); !ref {
+			t.Fatal("sha(0) still used by remote q")
+		}
+		if ref, _ := s.BlobReferenced(ctx, sha(1)); ref {
+			t.Fatal("sha(1) no longer used")
+		}
+		gone, _ = s.DeleteObjects(ctx, "r", "", "")
+		if len(gone) != 1 {
+			t.Fatalf("delete all: %+v", gone)
+		}
+	})
+	t.Run("RecordAndStats", func(t *testing.T) {
+		s := newStore(t)
+		now := time.Now().UTC()
+		s.PutObject(ctx, meta.Object{Remote: "r", Path: "a", SHA256: sha(1), Size: 100, FetchedAt: now})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				err := s.Record(ctx, meta.Batch{
+					Usage:    []meta.Usage{{Remote: "r", Path: "a", Hits: 2, LastAccess: now}},
+					Counters: map[string]meta.Counters{"r": {Hits: 2, Misses: 1, BytesServed: 300, BytesFetched: 100}},
+					Access:   []meta.Access{{Time: now, Remote: "r", Path: "a", Method: "GET", Status: 200, Cache: "HIT", Bytes: 100}},
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := st["r"]
+		if r.Hits != 8 || r.Misses != 4 || r.BytesServed != 1200 || r.Objects != 1 || r.StoredBytes != 100 {
+			t.Fatalf("stats %+v", r)
+		}
+		o, _ := s.GetObject(ctx, "r", "a")
+		if o.Hits != 8 || o.LastAccess.IsZero() {
+			t.Fatalf("usage not applied: %+v", o)
+		}
+		if n, _ := s.CountAccess(ctx); n != 4 {
+			t.Fatalf("access rows %d", n)
+		}
+		if n, err := s.PruneAccess(ctx, now.Add(time.Second)); err != nil || n != 4 {
+			t.Fatalf("prune %d %v", n, err)
+		}
+	})
+	t.Run("Ping", func(t *testing.T) {
+		if err := newStore(t).Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func sha(i int) string { return fmt.Sprintf("%064x", i) }

@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+const objectCols = `remote, path, sha256, size, mutable, content_type, etag, last_modified, fetched_at, expires_at, last_access, hits`
+
+func scanObject(row interface{ Scan(...any) error }) (meta.Object, error) {
+	var o meta.Object
+	var fetched, expires, access int64
+	err := row.Scan(&o.Remote, &o.Path, &o.SHA256, &o.Size, &o.Mutable, &o.ContentType, &o.ETag, &o.LastModified,
+		&fetched, &expires, &access, &o.Hits)
+	o.FetchedAt, o.ExpiresAt, o.LastAccess = fromNanos(fetched), fromNanos(expires), fromNanos(access)
+	return o, err
+}
+
+// GetObject implements meta.Store.
+func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object, error) {
+	o, err := scanObject(s.db.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE remote = ? AND path = ?`, remote, path))
+	return o, notFound(err)
+}
+
+// PutObject implements meta.Store.
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
+		content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
+		fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
+		o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+		nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+	return err
+}
+
+// TouchObject implements meta.Store.
+func (s *Store) TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE objects SET fetched_at = ?, expires_at = ? WHERE remote = ? AND path = ?`,
+		nanos(fetched), nanos(expires), remote, path)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
+
+// ListObjects implements meta.Store.
+func (s *Store) ListObjects(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects
+		WHERE remote = ? AND path > ? AND substr(path, 1, length(?)) = ? ORDER BY path LIMIT ?`,
+		remote, after, prefix, prefix, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []meta.Object{}
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DeleteObjects implements meta.Store.
+func (s *Store) DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error) {
+	var out []meta.Object
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		where, args := `remote = ? AND path = ?`, []any{remote, path}
+		if path == "" {
+			where, args = `remote = ? AND substr(path, 1, length(?)) = ?`, []any{remote, prefix, prefix}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+objectCols+` FROM objects WHERE `+where, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			o, err := scanObject(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM objects WHERE `+where, args...)
+		return err
+	})
+	return out, err
+}
+
+// BlobReferenced implements meta.Store.
+func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM objects WHERE sha256 = ? LIMIT 1)`, sha).Scan(&n)
+	return n > 0, err
+}
+
+// Record implements meta.Store.
+func (s *Store) Record(ctx context.Context, b meta.Batch) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, u := range b.Usage {
+			if _, err := tx.ExecContext(ctx, `UPDATE objects SET hits = hits + ?, last_access = max(last_access, ?) WHERE remote = ? AND path = ?`,
+				u.Hits, nanos(u.LastAccess), u.Remote, u.Path); err != nil {
+				return fmt.Errorf("usage: %w", err)
+			}
+		}
+		for remote, c := range b.Counters {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO counters (remote, hits, misses, stale, revalidated, errors, bytes_served, bytes_fetched)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (remote) DO UPDATE SET
+				hits = hits + excluded.hits, misses = misses + excluded.misses, stale = stale + excluded.stale,
+				revalidated = revalidated + excluded.revalidated, errors = errors + excluded.errors,
+				bytes_served = bytes_served + excluded.bytes_served, bytes_fetched = bytes_fetched + excluded.bytes_fetched`,
+				remote, c.Hits, c.Misses, c.Stale, c.Revalidated, c.Errors, c.BytesServed, c.BytesFetched); err != nil {
+				return fmt.Errorf("counters: %w", err)
+			}
+		}
+		if len(b.Access) == 0 {
+			return nil
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, a := range b.Access {
+			if _, err := stmt.ExecContext(ctx, nanos(a.Time), a.Remote, a.Path, a.Method, a.Status, a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client); err != nil {
+				return fmt.Errorf("access log: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Stats implements meta.Store.
+func (s *Store) Stats(ctx context.Context) (map[string]meta.RemoteStats, error) {
+	out := map[string]meta.RemoteStats{}
+	rows, err := s.db.QueryContext(ctx, `SELECT remote, hits, misses, stale, revalidated, errors, bytes_served, bytes_fetched FROM counters`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		var c meta.Counters
+		if err := rows.Scan(&name, &c.Hits, &c.Misses, &c.Stale, &c.Revalidated, &c.Errors, &c.BytesServed, &c.BytesFetched); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[name] = meta.RemoteStats{Counters: c}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT remote, count(*), coalesce(sum(size), 0) FROM objects GROUP BY remote`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n, size int64
+		if err := rows.Scan(&name, &n, &size); err != nil {
+			return nil, err
+		}
+		st := out[name]
+		st.Objects, st.StoredBytes = n, size
+		out[name] = st
+	}
+	return out, rows.Err()
+}
+
+// PruneAccess implements meta.Store.
+func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM access_log WHERE at < ?`, before.UnixNano())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// CountAccess implements meta.Store.
+func (s *Store) CountAccess(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM access_log`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,179 @@
+// Package sqlite is the embedded metadata store: one SQLite file in
+// DATA_DIR, pure Go (modernc.org/sqlite), no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// Store is a meta.Store on SQLite.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating and migrating) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	// Write transactions take the lock up front so two writers never
+	// deadlock upgrading read locks.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetConnMaxIdleTime(time.Minute)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Name implements meta.Store.
+func (s *Store) Name() string { return "sqlite" }
+
+// Ping implements meta.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close implements meta.Store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrations are applied in order, each once; append, never edit.
+var migrations = []string{
+	`CREATE TABLE remotes (
+		name TEXT PRIMARY KEY,
+		package_type TEXT NOT NULL,
+		config TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE virtuals (
+		name TEXT PRIMARY KEY,
+		package_type TEXT NOT NULL,
+		members TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE objects (
+		remote TEXT NOT NULL,
+		path TEXT NOT NULL,
+		sha256 TEXT NOT NULL,
+		size INTEGER NOT NULL,
+		mutable INTEGER NOT NULL,
+		content_type TEXT NOT NULL,
+		etag TEXT NOT NULL,
+		last_modified TEXT NOT NULL,
+		fetched_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		last_access INTEGER NOT NULL,
+		hits INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (remote, path)
+	);
+	CREATE INDEX objects_sha256 ON objects (sha256);
+	CREATE TABLE counters (
+		remote TEXT PRIMARY KEY,
+		hits INTEGER NOT NULL DEFAULT 0,
+		misses INTEGER NOT NULL DEFAULT 0,
+		stale INTEGER NOT NULL DEFAULT 0,
+		revalidated INTEGER NOT NULL DEFAULT 0,
+		errors INTEGER NOT NULL DEFAULT 0,
+		bytes_served INTEGER NOT NULL DEFAULT 0,
+		bytes_fetched INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE access_log (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		at INTEGER NOT NULL,
+		remote TEXT NOT NULL,
+		path TEXT NOT NULL,
+		method TEXT NOT NULL,
+		status INTEGER NOT NULL,
+		cache TEXT NOT NULL,
+		bytes INTEGER NOT NULL,
+		duration_us INTEGER NOT NULL,
+		client TEXT NOT NULL
+	);
+	CREATE INDEX access_log_at ON access_log (at);`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for i, stmt := range migrations {
+		version := i + 1
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixNano())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return meta.ErrNotFound
+	}
+	return err
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

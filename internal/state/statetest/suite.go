@@ -1,0 +1,194 @@
+// Package statetest is the conformance suite every state.Store must pass.
+package statetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/state"
+)
+
+// Run runs the suite. newStore may return stores sharing one backend (as
+// replicas would); keys are made unique per run so backends need not be empty.
+func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	prefix := fmt.Sprintf("statetest:%d:", time.Now().UnixNano())
+	k := func(name string) string { return prefix + t.Name() + ":" + name }
+
+	t.Run("SetGetDelete", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Get(ctx, k("missing")); !errors.Is(err, state.ErrNotFound) {
+			t.Fatalf("get missing: %v", err)
+		}
+		if err := s.Set(ctx, k("a"), "1", 0); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Get(ctx, k("a")); err != nil || v != "1" {
+			t.Fatalf("get = %q %v", v, err)
+		}
+		if err := s.Delete(ctx, k("a")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, k("a")); !errors.Is(err, state.ErrNotFound) {
+			t.Fatalf("after delete: %v", err)
+		}
+	})
+	t.Run("TTLExpires", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Set(ctx, k("ttl"), "x", 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Get(ctx, k("ttl")); err != nil || v != "x" {
+			t.Fatalf("fresh get = %q %v", v, err)
+		}
+		waitFor(t, "key to expire", func() bool {
+			_, err := s.Get(ctx, k("ttl"))
+			return errors.Is(err, state.ErrNotFound)
+		})
+	})
+	t.Run("Incr", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if _, err := s.Incr(ctx, k("n"), time.Minute); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n, err := s.Incr(ctx, k("n"), time.Minute); err != nil || n != 21 {
+			t.Fatalf("incr = %d %v, want 21", n, err)
+		}
+		if _, err := s.Incr(ctx, k("short"), 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "counter to expire", func() bool {
+			_, err := s.Get(ctx, k("short"))
+			return errors.Is(err, state.ErrNotFound)
+		})
+		if n, err := s.Incr(ctx, k("short"), time.Minute); err != nil || n != 1 {
+			t.Fatalf("incr after expiry = %d %v, want 1", n, err)
+		}
+	})
+	t.Run("LockExclusive", func(t *testing.T) {
+		a, b := newStore(t), newStore(t)
+		l, err := a.TryLock(ctx, k("l"), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.TryLock(ctx, k("l"), time.Minute); !errors.Is(err, state.ErrLocked) {
+			t.Fatalf("second lock: %v, want ErrLocked", err)
+		}
+		if err := l.Refresh(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := b.TryLock(ctx, k("l"), time.Minute)
+		if err != nil {
+			t.Fatalf("lock after unlock: %v", err)
+		}
+		// The first holder's stale handle must not release the new owner.
+		if err := l.Unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.TryLock(ctx, k("l"), time.Minute); !errors.Is(err, state.ErrLocked) {
+			t.Fatalf("stale unlock released the new owner: %v", err)
+		}
+		l2.Unlock(ctx)
+	})
+	t.Run("LockConcurrentOneWinner", func(t *testing.T) {
+		s := newStore(t)
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if _, err := s.TryLock(ctx, k("race"), time.Minute); err == nil {
+					won.Add(1)
+				} else if !errors.Is(err, state.ErrLocked) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if won.Load() != 1 {
+			t.Fatalf("%d winners, want 1", won.Load())
+		}
+	})
+	t.Run("LockExpires", func(t *testing.T) {
+		a, b := newStore(t), newStore(t)
+		l, err := a.TryLock(ctx, k("exp"), 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var l2 state.Lock
+		waitFor(t, "expired lock to be taken", func() bool {
+			l2, err = b.TryLock(ctx, k("exp"), time.Minute)
+			return err == nil
+		})
+		if err := l.Refresh(ctx, time.Minute); !errors.Is(err, state.ErrLockLost) {
+			t.Fatalf("refresh of a lost lock: %v, want ErrLockLost", err)
+		}
+		l2.Unlock(ctx)
+	})
+	t.Run("PubSub", func(t *testing.T) {
+		pub, sub1, sub2 := newStore(t), newStore(t), newStore(t)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		c1, err := sub1.Subscribe(sctx, k("ch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := sub2.Subscribe(sctx, k("ch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Publish(ctx, k("ch"), []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []<-chan []byte{c1, c2} {
+			select {
+			case m := <-c:
+				if string(m) != "hello" {
+					t.Fatalf("subscriber %d got %q", i, m)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("subscriber %d got nothing", i)
+			}
+		}
+		cancel()
+		select {
+		case _, ok := <-c1:
+			for ok {
+				_, ok = <-c1
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("channel not closed after cancel")
+		}
+	})
+	t.Run("Ping", func(t *testing.T) {
+		if err := newStore(t).Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// waitFor polls cond until it holds or 5 s pass: TTLs are waited out, not
+// slept through with a fixed guess.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
