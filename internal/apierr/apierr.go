@@ -1,0 +1,79 @@
+// Package apierr holds the few error kinds the server distinguishes and maps
+// them to HTTP status codes, in this one place.
+package apierr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// Kinds. Wrap them with %w to add detail; Status finds them with errors.Is.
+var (
+	ErrInvalid         = errors.New("invalid request")
+	ErrUnauthorized    = errors.New("unauthorized")
+	ErrForbidden       = errors.New("forbidden")
+	ErrNotFound        = errors.New("not found")
+	ErrConflict        = errors.New("conflict")
+	ErrUpstream        = errors.New("upstream error")
+	ErrUpstreamTimeout = errors.New("upstream timeout")
+	ErrUnavailable     = errors.New("service unavailable")
+)
+
+// New wraps kind with a formatted message that is shown to the client.
+func New(kind error, format string, args ...any) error {
+	return &Error{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// Error is a client-facing error of a kind.
+type Error struct {
+	kind error
+	msg  string
+}
+
+func (e *Error) Error() string { return e.msg }
+func (e *Error) Unwrap() error { return e.kind }
+
+// Status maps an error to its HTTP status.
+func Status(err error) int {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, ErrNotFound), errors.Is(err, meta.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrConflict), errors.Is(err, meta.ErrExists):
+		return http.StatusConflict
+	case errors.Is(err, ErrUpstreamTimeout):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, ErrUpstream):
+		return http.StatusBadGateway
+	default:
+		// Anything unclassified is a backend failing us, never a miss.
+		return http.StatusServiceUnavailable
+	}
+}
+
+// Message is the text shown to clients: the classified message, or a generic
+// one for internal errors whose detail belongs in the log only.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) || errors.Is(err, meta.ErrNotFound) || errors.Is(err, meta.ErrExists) {
+		return err.Error()
+	}
+	return "backend unavailable"
+}
+
+// WriteJSON writes {"error": message} with the mapped status.
+func WriteJSON(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(Status(err))
+	json.NewEncoder(w).Encode(map[string]string{"error": Message(err)})
+}

@@ -1,0 +1,94 @@
+// Package events is the event bus: what happened (fetches, hits, evictions,
+// config and circuit changes), fanned out to every replica's SSE clients.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+)
+
+// Channel is the pub/sub channel events travel on.
+const Channel = "artifactapi:events"
+
+// Event types.
+const (
+	FetchStarted  = "fetch.started"
+	FetchFinished = "fetch.finished"
+	FetchFailed   = "fetch.failed"
+	Hit           = "hit"
+	Evict         = "evict"
+	RemoteCreated = "remote.created"
+	RemoteUpdated = "remote.updated"
+	RemoteDeleted = "remote.deleted"
+	VirtualChange = "virtual.changed"
+	CircuitOpen   = "circuit.open"
+	CircuitClosed = "circuit.closed"
+)
+
+// Event is one thing that happened.
+type Event struct {
+	Type    string    `json:"type"`
+	Time    time.Time `json:"time"`
+	Remote  string    `json:"remote,omitempty"`
+	Path    string    `json:"path,omitempty"`
+	Size    int64     `json:"size,omitempty"`
+	SHA256  string    `json:"sha256,omitempty"`
+	Count   int       `json:"count,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	Replica string    `json:"replica,omitempty"`
+}
+
+// PubSub is the transport (the state store).
+type PubSub interface {
+	Publish(ctx context.Context, channel string, msg []byte) error
+	Subscribe(ctx context.Context, channel string) (<-chan []byte, error)
+}
+
+// Bus publishes events without ever blocking the caller on the transport.
+type Bus struct {
+	ps      PubSub
+	replica string
+	queue   chan Event
+	log     *slog.Logger
+}
+
+// NewBus starts a bus; events are sent from one goroutine until ctx ends.
+func NewBus(ctx context.Context, ps PubSub, replica string, log *slog.Logger) *Bus {
+	b := &Bus{ps: ps, replica: replica, queue: make(chan Event, 4096), log: log}
+	go b.run(ctx)
+	return b
+}
+
+// Publish queues e; when the queue is full the event is dropped, because
+// the request path must not wait on observability.
+func (b *Bus) Publish(e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	e.Replica = b.replica
+	select {
+	case b.queue <- e:
+	default:
+	}
+}
+
+func (b *Bus) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-b.queue:
+			msg, _ := json.Marshal(e)
+			if err := b.ps.Publish(ctx, Channel, msg); err != nil {
+				b.log.Debug("event not published", "type", e.Type, "err", err)
+			}
+		}
+	}
+}
+
+// Subscribe returns raw JSON events from every replica until ctx ends.
+func (b *Bus) Subscribe(ctx context.Context) (<-chan []byte, error) {
+	return b.ps.Subscribe(ctx, Channel)
+}

@@ -1,0 +1,22 @@
+// Package format defines what a package type contributes to the fetch path.
+// The core asks a type only through these interfaces, so a new type is a new
+// package plus one line in all.go.
+package format
+
+import "github.com/artifactapi/artifactapi/internal/blob"
+
+// Type is a package type: the minimum every type implements.
+type Type interface {
+	// Name is the package_type value users configure.
+	Name() string
+	// Mutable says whether the artifact at path may change upstream (and is
+	// revalidated after mutable_ttl) rather than being fixed forever.
+	Mutable(path string) bool
+}
+
+// Verifier is implemented by types whose protocol publishes a digest for an
+// artifact before it is fetched (a docker digest in the URL, an npm
+// integrity, a PyPI #sha256=). The fill refuses bytes that do not match.
+type Verifier interface {
+	Expect(path string) blob.Expect
+}

@@ -1,0 +1,15 @@
+// Package types is the explicit list of package types this build serves.
+// Adding a type is adding its package and one line here.
+package types
+
+import (
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/generic"
+)
+
+// All returns every served package type.
+func All() *format.Registry {
+	return format.NewRegistry(
+		generic.Type{},
+	)
+}

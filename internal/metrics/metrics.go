@@ -1,0 +1,55 @@
+// Package metrics holds the Prometheus instruments the server exports on
+// /metrics.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one registry of instruments; tests make their own.
+type Metrics struct {
+	reg           *prometheus.Registry
+	Requests      *prometheus.CounterVec
+	BytesServed   *prometheus.CounterVec
+	Fills         *prometheus.CounterVec
+	BytesFetched  *prometheus.CounterVec
+	FillsInFlight prometheus.Gauge
+	Waiters       prometheus.Gauge
+}
+
+// New creates and registers the instruments.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_requests_total", Help: "Proxied requests by remote, cache outcome and status class.",
+		}, []string{"remote", "cache", "code"}),
+		BytesServed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_served_bytes_total", Help: "Bytes sent to clients by remote.",
+		}, []string{"remote"}),
+		Fills: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_fills_total", Help: "Upstream fills by remote and result.",
+		}, []string{"remote", "result"}),
+		BytesFetched: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_fetched_bytes_total", Help: "Bytes read from upstreams by remote.",
+		}, []string{"remote"}),
+		FillsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "artifactapi_fills_in_flight", Help: "Fills running now.",
+		}),
+		Waiters: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "artifactapi_fill_waiters", Help: "Clients streaming from a fill in progress.",
+		}),
+	}
+	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.Waiters,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

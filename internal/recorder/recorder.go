@@ -1,0 +1,153 @@
+// Package recorder writes access-log rows, usage and counters in batches,
+// off the request path.
+package recorder
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// Store is where batches go.
+type Store interface {
+	Record(ctx context.Context, b meta.Batch) error
+}
+
+type item struct {
+	access  *meta.Access
+	remote  string
+	fetched int64
+	failed  bool
+}
+
+// Recorder batches records and flushes them every interval or every max
+// rows, whichever comes first.
+type Recorder struct {
+	st       Store
+	log      *slog.Logger
+	ch       chan item
+	interval time.Duration
+	max      int
+	done     chan struct{}
+	dropped  atomic.Int64
+}
+
+// New returns a recorder; Run must be started.
+func New(st Store, log *slog.Logger, interval time.Duration) *Recorder {
+	return &Recorder{st: st, log: log, ch: make(chan item, 65536), interval: interval, max: 2000, done: make(chan struct{})}
+}
+
+// Access records one proxied request. It never blocks: when the queue is
+// full the row is counted as dropped.
+func (r *Recorder) Access(a meta.Access) { r.put(item{access: &a}) }
+
+// Fetched records bytes pulled from an upstream by a fill.
+func (r *Recorder) Fetched(remote string, n int64) { r.put(item{remote: remote, fetched: n}) }
+
+// Failed records an upstream or fill failure.
+func (r *Recorder) Failed(remote string) { r.put(item{remote: remote, failed: true}) }
+
+// Dropped is how many records were lost to a full queue.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+func (r *Recorder) put(it item) {
+	select {
+	case r.ch <- it:
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// Run flushes until ctx ends, then flushes what is queued and returns.
+func (r *Recorder) Run(ctx context.Context) {
+	defer close(r.done)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	b := newBatch()
+	for {
+		select {
+		case it := <-r.ch:
+			b.add(it)
+			if len(b.Access) >= r.max {
+				r.flush(b)
+				b = newBatch()
+			}
+		case <-t.C:
+			r.flush(b)
+			b = newBatch()
+		case <-ctx.Done():
+			for {
+				select {
+				case it := <-r.ch:
+					b.add(it)
+				default:
+					r.flush(b)
+					return
+				}
+			}
+		}
+	}
+}
+
+// Wait blocks until Run has returned (after its final flush).
+func (r *Recorder) Wait() { <-r.done }
+
+type batch struct {
+	meta.Batch
+	usage map[[2]string]*meta.Usage
+}
+
+func newBatch() *batch {
+	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}}
+}
+
+func (b *batch) add(it item) {
+	if it.access == nil {
+		c := b.Counters[it.remote]
+		c.BytesFetched += it.fetched
+		if it.failed {
+			c.Errors++
+		}
+		b.Counters[it.remote] = c
+		return
+	}
+	a := *it.access
+	b.Access = append(b.Access, a)
+	c := b.Counters[a.Remote]
+	c.BytesServed += a.Bytes
+	switch a.Cache {
+	case "HIT":
+		c.Hits++
+		k := [2]string{a.Remote, a.Path}
+		if u := b.usage[k]; u != nil {
+			u.Hits++
+			u.LastAccess = a.Time
+		} else {
+			b.usage[k] = &meta.Usage{Remote: a.Remote, Path: a.Path, Hits: 1, LastAccess: a.Time}
+		}
+	case "MISS":
+		c.Misses++
+	case "STALE":
+		c.Stale++
+	case "REVALIDATED":
+		c.Revalidated++
+	}
+	b.Counters[a.Remote] = c
+}
+
+func (r *Recorder) flush(b *batch) {
+	if len(b.Access) == 0 && len(b.Counters) == 0 {
+		return
+	}
+	for _, u := range b.usage {
+		b.Usage = append(b.Usage, *u)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.st.Record(ctx, b.Batch); err != nil {
+		r.log.Error("access log batch lost", "rows", len(b.Access), "err", err)
+	}
+}

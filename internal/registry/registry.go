@@ -1,0 +1,133 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// ConfigChannel carries "configuration changed" notices between replicas.
+const ConfigChannel = "artifactapi:config"
+
+// Source is where configuration is read from.
+type Source interface {
+	ListRemotes(ctx context.Context) ([]meta.Remote, error)
+	ListVirtuals(ctx context.Context) ([]meta.Virtual, error)
+}
+
+// PubSub carries change notices.
+type PubSub interface {
+	Publish(ctx context.Context, channel string, msg []byte) error
+	Subscribe(ctx context.Context, channel string) (<-chan []byte, error)
+}
+
+// Registry is the in-memory view of the configuration, read on every request
+// without touching the database.
+type Registry struct {
+	src   Source
+	ps    PubSub
+	types *format.Registry
+	log   *slog.Logger
+
+	mu       sync.RWMutex
+	remotes  map[string]*Remote
+	virtuals map[string]meta.Virtual
+}
+
+// New builds a registry; call Load before serving.
+func New(src Source, ps PubSub, types *format.Registry, log *slog.Logger) *Registry {
+	return &Registry{src: src, ps: ps, types: types, log: log, remotes: map[string]*Remote{}, virtuals: map[string]meta.Virtual{}}
+}
+
+// Types is the package-type list remotes are validated against.
+func (g *Registry) Types() *format.Registry { return g.types }
+
+// Load reads the whole configuration. A stored remote that no longer
+// compiles (a type removed from the build) is logged and skipped rather than
+// stopping every other remote.
+func (g *Registry) Load(ctx context.Context) error {
+	rs, err := g.src.ListRemotes(ctx)
+	if err != nil {
+		return fmt.Errorf("load remotes: %w", err)
+	}
+	vs, err := g.src.ListVirtuals(ctx)
+	if err != nil {
+		return fmt.Errorf("load virtuals: %w", err)
+	}
+	remotes := make(map[string]*Remote, len(rs))
+	for _, r := range rs {
+		c, err := Compile(r, g.types)
+		if err != nil {
+			g.log.Error("stored remote is invalid; not served", "remote", r.Name, "err", err)
+			continue
+		}
+		remotes[r.Name] = c
+	}
+	virtuals := make(map[string]meta.Virtual, len(vs))
+	for _, v := range vs {
+		virtuals[v.Name] = v
+	}
+	g.mu.Lock()
+	g.remotes, g.virtuals = remotes, virtuals
+	g.mu.Unlock()
+	return nil
+}
+
+// Changed reloads this replica and tells the others to.
+func (g *Registry) Changed(ctx context.Context) error {
+	if err := g.Load(ctx); err != nil {
+		return err
+	}
+	if err := g.ps.Publish(ctx, ConfigChannel, []byte("reload")); err != nil {
+		g.log.Warn("could not notify other replicas of a config change", "err", err)
+	}
+	return nil
+}
+
+// Watch reloads on every change notice until ctx ends. When the channel
+// breaks (a state backend restart) it resubscribes and reloads, so a notice
+// missed in between is not lost for long.
+func (g *Registry) Watch(ctx context.Context) {
+	for ctx.Err() == nil {
+		ch, err := g.ps.Subscribe(ctx, ConfigChannel)
+		if err != nil {
+			g.log.Warn("config watch: subscribe failed", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for range ch {
+			if err := g.Load(ctx); err != nil {
+				g.log.Error("config reload failed", "err", err)
+			}
+		}
+		if ctx.Err() == nil {
+			if err := g.Load(ctx); err != nil {
+				g.log.Error("config reload failed", "err", err)
+			}
+		}
+	}
+}
+
+// Remote returns the compiled remote called name.
+func (g *Registry) Remote(name string) (*Remote, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	r, ok := g.remotes[name]
+	return r, ok
+}
+
+// Virtual returns the virtual called name.
+func (g *Registry) Virtual(name string) (meta.Virtual, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	v, ok := g.virtuals[name]
+	return v, ok
+}
