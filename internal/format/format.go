@@ -18,5 +18,7 @@ type Type interface {
 // artifact before it is fetched (a docker digest in the URL, an npm
 // integrity, a PyPI #sha256=). The fill refuses bytes that do not match.
 type Verifier interface {
-	Expect(path string) blob.Expect
+	// Expect returns the published digest (and size, or -1) for path;
+	// false when the protocol publishes none for it.
+	Expect(path string) (blob.Expect, bool)
 }

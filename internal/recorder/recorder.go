@@ -116,6 +116,9 @@ func (b *batch) add(it item) {
 	}
 	a := *it.access
 	b.Access = append(b.Access, a)
+	if a.Remote == "" {
+		return // no such remote: logged, but there are no counters to bump
+	}
 	c := b.Counters[a.Remote]
 	c.BytesServed += a.Bytes
 	switch a.Cache {

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+)
+
+// Defaults for fields a create body leaves out.
+const (
+	defaultMutableTTL = 3600
+)
+
+// remoteInput is a create or replace body. Pointers tell "absent" from
+// zero; absent credentials on replace keep the stored ones.
+type remoteInput struct {
+	Name              *string  `json:"name"`
+	PackageType       *string  `json:"package_type"`
+	BaseURL           *string  `json:"base_url"`
+	ImmutableTTL      *int64   `json:"immutable_ttl"`
+	MutableTTL        *int64   `json:"mutable_ttl"`
+	NegativeTTL       *int64   `json:"negative_ttl"`
+	Patterns          []string `json:"patterns"`
+	Blocklist         []string `json:"blocklist"`
+	MutablePatterns   []string `json:"mutable_patterns"`
+	ImmutablePatterns []string `json:"immutable_patterns"`
+	BanTagsEnabled    *bool    `json:"ban_tags_enabled"`
+	BanTags           []string `json:"ban_tags"`
+	Username          *string  `json:"username"`
+	Password          *string  `json:"password"`
+	Token             *string  `json:"token"`
+}
+
+// remoteView is what the API returns: everything but the credentials,
+// of which only their kind is shown.
+type remoteView struct {
+	meta.Remote
+	Username any    `json:"username,omitempty"`
+	Password any    `json:"password,omitempty"`
+	Token    any    `json:"token,omitempty"`
+	Auth     string `json:"auth"`
+}
+
+func view(r meta.Remote) remoteView {
+	v := remoteView{Remote: r, Auth: "none"}
+	switch {
+	case r.Token != "":
+		v.Auth = "bearer"
+	case r.Username != "" || r.Password != "":
+		v.Auth = "basic"
+	}
+	for _, s := range []*[]string{&v.Patterns, &v.Blocklist, &v.MutablePatterns, &v.ImmutablePatterns, &v.BanTags} {
+		if *s == nil {
+			*s = []string{}
+		}
+	}
+	return v
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// build turns input into a remote; old carries credentials over on replace.
+func (in remoteInput) build(old *meta.Remote) meta.Remote {
+	r := meta.Remote{Name: str(in.Name), PackageType: str(in.PackageType), BaseURL: str(in.BaseURL),
+		MutableTTL: defaultMutableTTL, NegativeTTL: registry.DefaultNegativeTTL,
+		Patterns: in.Patterns, Blocklist: in.Blocklist, MutablePatterns: in.MutablePatterns,
+		ImmutablePatterns: in.ImmutablePatterns, BanTags: in.BanTags}
+	if in.ImmutableTTL != nil {
+		r.ImmutableTTL = *in.ImmutableTTL
+	}
+	if in.MutableTTL != nil {
+		r.MutableTTL = *in.MutableTTL
+	}
+	if in.NegativeTTL != nil {
+		r.NegativeTTL = *in.NegativeTTL
+	}
+	if in.BanTagsEnabled != nil {
+		r.BanTagsEnabled = *in.BanTagsEnabled
+	}
+	if old != nil {
+		r.Username, r.Password, r.Token = old.Username, old.Password, old.Token
+	}
+	for src, dst := range map[*string]*string{in.Username: &r.Username, in.Password: &r.Password, in.Token: &r.Token} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	return r
+}
+
+func (a *API) validate(r meta.Remote) error {
+	for field, v := range map[string]string{"name": r.Name, "package_type": r.PackageType, "base_url": r.BaseURL} {
+		if v == "" {
+			return apierr.New(apierr.ErrInvalid, "%s is required", field)
+		}
+	}
+	_, err := registry.Compile(r, a.Registry.Types())
+	return err
+}
+
+func (a *API) listRemotes(w http.ResponseWriter, r *http.Request) {
+	rs, err := a.Store.ListRemotes(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]remoteView, 0, len(rs))
+	for _, x := range rs {
+		out = append(out, view(x))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"remotes": out})
+}
+
+func (a *API) createRemote(w http.ResponseWriter, r *http.Request) {
+	var in remoteInput
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	rem := in.build(nil)
+	if err := a.validate(rem); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, taken := a.Registry.Virtual(rem.Name); taken {
+		a.fail(w, r, apierr.New(apierr.ErrConflict, "name %q is taken by a virtual repository", rem.Name))
+		return
+	}
+	if err := a.Store.CreateRemote(r.Context(), rem); err != nil {
+		a.fail(w, r, conflictAs(err, "remote", rem.Name))
+		return
+	}
+	a.changed(r, events.RemoteCreated, rem.Name)
+	a.respondRemote(w, r, rem.Name, http.StatusCreated)
+}
+
+func (a *API) respondRemote(w http.ResponseWriter, r *http.Request, name string, status int) {
+	rem, err := a.Store.GetRemote(r.Context(), name)
+	if err != nil {
+		a.fail(w, r, notFoundAs(err, "remote", name))
+		return
+	}
+	writeJSON(w, status, view(rem))
+}
+
+func (a *API) getRemote(w http.ResponseWriter, r *http.Request) {
+	a.respondRemote(w, r, r.PathValue("name"), http.StatusOK)
+}
+
+func (a *API) putRemote(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var in remoteInput
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if in.Name != nil && *in.Name != name {
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "body name %q differs from the URL's %q; a remote cannot be renamed", *in.Name, name))
+		return
+	}
+	in.Name = &name
+	old, err := a.Store.GetRemote(r.Context(), name)
+	if err != nil {
+		a.fail(w, r, notFoundAs(err, "remote", name))
+		return
+	}
+	rem := in.build(&old)
+	if err := a.validate(rem); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.Store.UpdateRemote(r.Context(), rem); err != nil {
+		a.fail(w, r, notFoundAs(err, "remote", name))
+		return
+	}
+	a.changed(r, events.RemoteUpdated, name)
+	a.respondRemote(w, r, name, http.StatusOK)
+}
+
+// deleteRemote removes the remote and evicts its cache: its objects are
+// reachable only through it.
+func (a *API) deleteRemote(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := a.Store.DeleteRemote(r.Context(), name); err != nil {
+		a.fail(w, r, notFoundAs(err, "remote", name))
+		return
+	}
+	a.changed(r, events.RemoteDeleted, name)
+	if _, err := a.Engine.Evict(r.Context(), name, "", ""); err != nil {
+		a.Log.Error("cache of deleted remote not evicted", "remote", name, "err", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) changed(r *http.Request, typ, name string) {
+	if err := a.Registry.Changed(r.Context()); err != nil {
+		a.Log.Error("config reload failed", "err", err)
+	}
+	a.Events.Publish(events.Event{Type: typ, Remote: name})
+}

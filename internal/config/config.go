@@ -1,0 +1,165 @@
+// Package config reads the server's settings from the environment and
+// refuses bad ones at start, naming the variable.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, typed and validated.
+type Config struct {
+	ListenAddr    string
+	DataDir       string
+	DBDriver      string
+	StorageDriver string
+	StateDriver   string
+	AdminToken    string
+	PublicURL     string
+	LogLevel      slog.Level
+	LogFormat     string
+
+	FillTimeout   time.Duration
+	IdleTimeout   time.Duration
+	AccessLogDays int
+
+	Postgres Postgres
+	S3       S3
+	RedisURL string
+}
+
+// Postgres are the seed's DB* settings.
+type Postgres struct {
+	Host, Port, User, Password, Name string
+}
+
+// S3 are the seed's MINIO_* settings.
+type S3 struct {
+	Endpoint, AccessKey, SecretKey, Bucket, Region string
+	Secure                                         bool
+}
+
+// Vars lists every variable with its default, for the README and --help.
+var Vars = [][3]string{
+	{"LISTEN_ADDR", ":8000", "address to serve on"},
+	{"DATA_DIR", "./data", "where the embedded backends keep their files"},
+	{"DB_DRIVER", "sqlite", "metadata store: sqlite | postgres"},
+	{"STORAGE_DRIVER", "fs", "blob store: fs | s3"},
+	{"STATE_DRIVER", "memory", "locks, TTL keys, breakers, events: memory | redis"},
+	{"ADMIN_TOKEN", "(generated into DATA_DIR/admin-token)", "bearer token for /api/v2"},
+	{"PUBLIC_URL", "(from the request)", "external base URL used in rewritten metadata"},
+	{"LOG_LEVEL", "info", "debug | info | warn | error"},
+	{"LOG_FORMAT", "text", "text | json"},
+	{"FILL_TIMEOUT", "1h", "longest one upstream fill may take"},
+	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
+	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
+	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
+	{"DBPORT", "5432", "PostgreSQL port"},
+	{"DBUSER", "artifactapi", "PostgreSQL user"},
+	{"DBPASS", "artifactapi", "PostgreSQL password"},
+	{"DBNAME", "artifactapi", "PostgreSQL database"},
+	{"REDIS_URL", "redis://localhost:6379/0", "Redis URL (STATE_DRIVER=redis)"},
+	{"MINIO_ENDPOINT", "localhost:9000", "S3 endpoint host:port (STORAGE_DRIVER=s3)"},
+	{"MINIO_ACCESS_KEY", "minioadmin", "S3 access key"},
+	{"MINIO_SECRET_KEY", "minioadmin", "S3 secret key"},
+	{"MINIO_BUCKET", "artifacts", "S3 bucket (created when missing)"},
+	{"MINIO_SECURE", "false", "use TLS to S3"},
+	{"MINIO_REGION", "us-east-1", "S3 region"},
+}
+
+// Getenv is how values are read (os.Getenv, or a map in tests).
+type Getenv func(string) string
+
+// Load reads and validates the configuration.
+func Load(getenv Getenv) (*Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		ListenAddr:    get("LISTEN_ADDR", ":8000"),
+		DataDir:       get("DATA_DIR", "./data"),
+		DBDriver:      get("DB_DRIVER", "sqlite"),
+		StorageDriver: get("STORAGE_DRIVER", "fs"),
+		StateDriver:   get("STATE_DRIVER", "memory"),
+		AdminToken:    getenv("ADMIN_TOKEN"),
+		PublicURL:     get("PUBLIC_URL", ""),
+		LogFormat:     get("LOG_FORMAT", "text"),
+		RedisURL:      get("REDIS_URL", "redis://localhost:6379/0"),
+		Postgres: Postgres{Host: get("DBHOST", "localhost"), Port: get("DBPORT", "5432"), User: get("DBUSER", "artifactapi"),
+			Password: get("DBPASS", "artifactapi"), Name: get("DBNAME", "artifactapi")},
+		S3: S3{Endpoint: get("MINIO_ENDPOINT", "localhost:9000"), AccessKey: get("MINIO_ACCESS_KEY", "minioadmin"),
+			SecretKey: get("MINIO_SECRET_KEY", "minioadmin"), Bucket: get("MINIO_BUCKET", "artifacts"), Region: get("MINIO_REGION", "us-east-1")},
+	}
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		return nil, fmt.Errorf("LISTEN_ADDR=%q: want host:port, e.g. :8000", c.ListenAddr)
+	}
+	if err := oneOf("DB_DRIVER", c.DBDriver, "sqlite", "postgres"); err != nil {
+		return nil, err
+	}
+	if err := oneOf("STORAGE_DRIVER", c.StorageDriver, "fs", "s3"); err != nil {
+		return nil, err
+	}
+	if err := oneOf("STATE_DRIVER", c.StateDriver, "memory", "redis"); err != nil {
+		return nil, err
+	}
+	if err := oneOf("LOG_FORMAT", c.LogFormat, "text", "json"); err != nil {
+		return nil, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", getenv("LOG_LEVEL"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("PUBLIC_URL=%q: want an absolute http(s) URL", c.PublicURL)
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return nil, fmt.Errorf("ADMIN_TOKEN: too short (%d characters); use at least 16", len(c.AdminToken))
+	}
+	var err error
+	if c.FillTimeout, err = duration(get, "FILL_TIMEOUT", "1h"); err != nil {
+		return nil, err
+	}
+	if c.IdleTimeout, err = duration(get, "UPSTREAM_IDLE_TIMEOUT", "60s"); err != nil {
+		return nil, err
+	}
+	if c.AccessLogDays, err = strconv.Atoi(get("ACCESS_LOG_DAYS", "30")); err != nil || c.AccessLogDays < 1 {
+		return nil, fmt.Errorf("ACCESS_LOG_DAYS=%q: want a whole number of days >= 1", getenv("ACCESS_LOG_DAYS"))
+	}
+	if c.S3.Secure, err = strconv.ParseBool(get("MINIO_SECURE", "false")); err != nil {
+		return nil, fmt.Errorf("MINIO_SECURE=%q: want true or false", getenv("MINIO_SECURE"))
+	}
+	return c, nil
+}
+
+func oneOf(name, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s=%q: want one of %s", name, v, strings.Join(allowed, ", "))
+}
+
+func duration(get func(k, def string) string, name, def string) (time.Duration, error) {
+	v := get(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 30s or 5m", name, v)
+	}
+	return d, nil
+}
+
+// Env is os.Getenv.
+var Env Getenv = os.Getenv

@@ -1,0 +1,34 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ListenAddr != ":8000" || c.DataDir != "./data" || c.DBDriver != "sqlite" || c.StorageDriver != "fs" || c.StateDriver != "memory" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.Postgres.Port != "5432" || c.S3.Bucket != "artifacts" || c.AccessLogDays != 30 {
+		t.Fatalf("backend defaults: %+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	for name, val := range map[string]string{
+		"DB_DRIVER": "mysql", "STORAGE_DRIVER": "gcs", "STATE_DRIVER": "etcd", "LISTEN_ADDR": "8000",
+		"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "PUBLIC_URL": "ftp://x", "ADMIN_TOKEN": "short",
+		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe",
+	} {
+		_, err := Load(env(map[string]string{name: val}))
+		if err == nil || !strings.HasPrefix(err.Error(), name+"=") && !strings.HasPrefix(err.Error(), name+":") {
+			t.Errorf("%s=%s: err = %v, want it to name the variable", name, val, err)
+		}
+	}
+}

@@ -1,0 +1,250 @@
+// Package fetch is the fetch path: serve from cache, revalidate, or fill
+// once from upstream while every waiting client streams the growing file.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/metrics"
+	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/state"
+)
+
+// Objects is the part of the metadata store the fetch path uses.
+type Objects interface {
+	GetObject(ctx context.Context, remote, path string) (meta.Object, error)
+	PutObject(ctx context.Context, o meta.Object) error
+	TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error
+	DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error)
+	BlobReferenced(ctx context.Context, sha string) (bool, error)
+}
+
+// State is the part of the state store the fetch path uses.
+type State interface {
+	TryLock(ctx context.Context, key string, ttl time.Duration) (state.Lock, error)
+	Set(ctx context.Context, key, value string, ttl time.Duration) error
+	Get(ctx context.Context, key string) (string, error)
+}
+
+// Adopter is a blob store that can commit a verified local file by rename,
+// so a fill writes its bytes to disk once.
+type Adopter interface {
+	TempDir() string
+	Adopt(ctx context.Context, path string, info blob.Info) error
+}
+
+// Breaker is the per-remote circuit breaker.
+type Breaker interface {
+	Open(ctx context.Context, remote string) bool
+	Failure(ctx context.Context, remote string)
+	Success(ctx context.Context, remote string)
+}
+
+// Recorder takes usage that is written in batches.
+type Recorder interface {
+	Fetched(remote string, n int64)
+	Failed(remote string)
+}
+
+// Publisher takes events.
+type Publisher interface{ Publish(events.Event) }
+
+// Options tune the engine; zero values take the defaults.
+type Options struct {
+	// SpoolDir holds fills in progress when the blob store cannot adopt.
+	SpoolDir string
+	// FillTimeout bounds one whole fill (default 1h).
+	FillTimeout time.Duration
+	// IdleTimeout fails a fill whose upstream sends nothing for this long (default 60s).
+	IdleTimeout time.Duration
+	// LockTTL is the cross-replica fill lock's lifetime, renewed while filling (default 30s).
+	LockTTL time.Duration
+	// Client talks to upstreams (default: a transport with header timeouts
+	// and compression off, so stored bytes are exactly the upstream's).
+	Client *http.Client
+}
+
+// Deps are the engine's collaborators.
+type Deps struct {
+	Objects   Objects
+	Blobs     blob.Store
+	State     State
+	Breaker   Breaker
+	Recorder  Recorder
+	Events    Publisher
+	Metrics   *metrics.Metrics
+	Log       *slog.Logger
+	UserAgent string
+}
+
+// Engine serves proxy requests.
+type Engine struct {
+	Deps
+	opt      Options
+	adopter  Adopter
+	mu       sync.Mutex
+	inflight map[string]*fill
+}
+
+// New builds an engine.
+func New(d Deps, opt Options) (*Engine, error) {
+	if opt.FillTimeout == 0 {
+		opt.FillTimeout = time.Hour
+	}
+	if opt.IdleTimeout == 0 {
+		opt.IdleTimeout = time.Minute
+	}
+	if opt.LockTTL == 0 {
+		opt.LockTTL = 30 * time.Second
+	}
+	if opt.Client == nil {
+		opt.Client = NewClient()
+	}
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}}
+	if a, ok := d.Blobs.(Adopter); ok {
+		e.adopter = a
+		e.opt.SpoolDir = a.TempDir()
+	}
+	if e.opt.SpoolDir == "" {
+		e.opt.SpoolDir = os.TempDir()
+	}
+	if err := os.MkdirAll(e.opt.SpoolDir, 0o755); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// NewClient is the default upstream client.
+func NewClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t}
+}
+
+func cacheKey(remote, path string) string { return remote + "\x00" + path }
+
+func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path) }
+
+// Serve answers a GET or HEAD of path on remote. It returns an error only
+// when nothing was written yet; a failure after the headers went out aborts
+// the connection, so a client never takes a short body for a whole one.
+func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path string) error {
+	ctx := r.Context()
+	if err := rem.Allowed(path); err != nil {
+		return err
+	}
+	var stale *meta.Object
+	obj, err := e.Objects.GetObject(ctx, rem.Name, path)
+	switch {
+	case err == nil:
+		if obj.Fresh(time.Now()) {
+			err := e.serveObject(w, r, obj, "HIT")
+			if !errors.Is(err, errBlobMissing) {
+				return err
+			}
+		} else {
+			stale = &obj
+		}
+	case errors.Is(err, meta.ErrNotFound):
+		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
+			w.Header().Set("X-Cache", "HIT")
+			return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
+		}
+	default:
+		e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
+		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	}
+	return e.fetch(w, r, rem, path, stale)
+}
+
+var errBlobMissing = errors.New("metadata row without blob")
+
+// serveObject serves a committed object with Range, HEAD and conditional
+// request support.
+func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
+	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
+	if errors.Is(err, blob.ErrNotFound) {
+		// The row outlived its blob (an eviction raced a fill): drop it
+		// and fill again rather than fail the client.
+		e.Log.Warn("cached row had no blob; refetching", "remote", obj.Remote, "path", obj.Path)
+		e.Objects.DeleteObjects(r.Context(), obj.Remote, obj.Path, "")
+		return errBlobMissing
+	}
+	if err != nil {
+		e.Log.Error("blob open failed", "sha256", obj.SHA256, "err", err)
+		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+	}
+	defer rc.Close()
+	h := w.Header()
+	ct := obj.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("ETag", `"sha256:`+obj.SHA256+`"`)
+	h.Set("X-Cache", cache)
+	h.Set("X-Artifact-Source", "cache")
+	h.Set("X-Checksum-Sha256", obj.SHA256)
+	modtime := obj.FetchedAt
+	if t, err := http.ParseTime(obj.LastModified); err == nil {
+		modtime = t
+	}
+	if cache == "HIT" && e.Events != nil {
+		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
+	}
+	http.ServeContent(w, r, "", modtime, rc)
+	return nil
+}
+
+// Evict removes cached objects (one path, a prefix, or all when both are
+// empty) and the blobs no other row refers to.
+func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, error) {
+	gone, err := e.Objects.DeleteObjects(ctx, remote, path, prefix)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[string]bool{}
+	for _, o := range gone {
+		if seen[o.SHA256] {
+			continue
+		}
+		seen[o.SHA256] = true
+		if used, err := e.Objects.BlobReferenced(ctx, o.SHA256); err != nil || used {
+			continue
+		}
+		if err := e.Blobs.Delete(ctx, o.SHA256); err != nil {
+			e.Log.Warn("evicted blob not deleted", "sha256", o.SHA256, "err", err)
+		}
+	}
+	if len(gone) > 0 {
+		e.Events.Publish(events.Event{Type: events.Evict, Remote: remote, Path: path + prefix, Count: len(gone)})
+	}
+	return len(gone), nil
+}
+
+// Waiters is how many clients are attached to the fill of (remote, path)
+// right now; tests use it as a barrier instead of sleeping.
+func (e *Engine) Waiters(remote, path string) int {
+	e.mu.Lock()
+	f := e.inflight[cacheKey(remote, path)]
+	e.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refs - 1
+}
+

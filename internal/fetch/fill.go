@@ -1,0 +1,361 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/state"
+)
+
+type outcome int
+
+const (
+	outcomeStream      outcome = iota // upstream 200: bytes are arriving in the spool
+	outcomeCached                     // another fill (maybe on another replica) committed it
+	outcomeRevalidated                // upstream said 304: the stale copy is current
+	outcomeNotFound                   // upstream 404/410
+	outcomeError                      // the fill failed before any byte arrived
+)
+
+// fill is one upstream fetch shared by every client that wants the same
+// object at the same time.
+type fill struct {
+	key   string
+	rem   *registry.Remote
+	path  string
+	stale *meta.Object
+
+	ready chan struct{} // closed once outcome (and, for a stream, file and header) are set
+	done  chan struct{} // closed once obj or err is final
+
+	outcome outcome
+	status  int // upstream status for outcomeNotFound
+	header  http.Header
+	size    int64 // -1 when the upstream did not say
+	file    *os.File
+
+	obj *meta.Object
+	err error
+
+	mu       sync.Mutex
+	written  int64
+	progress chan struct{} // closed and replaced on every append
+	refs     int
+}
+
+func (f *fill) advance(n int) {
+	f.mu.Lock()
+	f.written += int64(n)
+	close(f.progress)
+	f.progress = make(chan struct{})
+	f.mu.Unlock()
+}
+
+func (f *fill) snapshot() (int64, chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.written, f.progress
+}
+
+func (f *fill) release() {
+	f.mu.Lock()
+	f.refs--
+	last := f.refs == 0
+	f.mu.Unlock()
+	if last && f.file != nil {
+		f.file.Close()
+	}
+}
+
+func (f *fill) isDone() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// join attaches the caller to the fill of key, starting one if none runs.
+// The caller must release it.
+func (e *Engine) join(rem *registry.Remote, path string, stale *meta.Object) *fill {
+	key := cacheKey(rem.Name, path)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.inflight[key]
+	if f == nil {
+		f = &fill{key: key, rem: rem, path: path, stale: stale, size: -1,
+			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1}
+		e.inflight[key] = f
+		go e.run(f)
+	}
+	f.mu.Lock()
+	f.refs++
+	f.mu.Unlock()
+	return f
+}
+
+// run is the fill's leader. It runs detached from every client: one that
+// disconnects does not cancel the fill the others are streaming.
+func (e *Engine) run(f *fill) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.opt.FillTimeout)
+	defer cancel()
+	e.Metrics.FillsInFlight.Inc()
+	defer e.Metrics.FillsInFlight.Dec()
+	defer func() {
+		e.mu.Lock()
+		delete(e.inflight, f.key)
+		e.mu.Unlock()
+		select {
+		case <-f.ready:
+		default:
+			close(f.ready)
+		}
+		close(f.done)
+		f.release()
+	}()
+	if err := e.fill(ctx, f); err != nil {
+		f.err = err
+		e.Metrics.Fills.WithLabelValues(f.rem.Name, "failed").Inc()
+		e.Recorder.Failed(f.rem.Name)
+		e.Events.Publish(events.Event{Type: events.FetchFailed, Remote: f.rem.Name, Path: f.path, Error: err.Error()})
+		e.Log.Warn("fill failed", "remote", f.rem.Name, "path", f.path, "err", err)
+	}
+}
+
+func (e *Engine) fill(ctx context.Context, f *fill) error {
+	lock, cached, err := e.lock(ctx, f)
+	if err != nil {
+		return err
+	}
+	if cached != nil {
+		f.obj, f.outcome = cached, outcomeCached
+		return nil
+	}
+	if lock != nil {
+		defer lock.Unlock(context.WithoutCancel(ctx))
+		stop := e.keepLock(ctx, lock)
+		defer stop()
+	}
+	if e.Breaker.Open(ctx, f.rem.Name) {
+		return apierr.New(apierr.ErrUnavailable, "%s: upstream circuit open after repeated failures", f.rem.Name)
+	}
+	ctx, cancelIdle := context.WithCancelCause(ctx)
+	defer cancelIdle(nil)
+	resp, err := e.do(ctx, f)
+	if err != nil {
+		e.Breaker.Failure(ctx, f.rem.Name)
+		return err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusNotModified && f.stale != nil:
+		e.Breaker.Success(ctx, f.rem.Name)
+		now := time.Now().UTC()
+		obj := *f.stale
+		obj.FetchedAt, obj.ExpiresAt = now, f.rem.Expiry(obj.Mutable, now)
+		if err := e.Objects.TouchObject(ctx, obj.Remote, obj.Path, obj.FetchedAt, obj.ExpiresAt); err != nil {
+			e.Log.Warn("revalidated expiry not saved", "err", err)
+		}
+		f.obj, f.outcome = &obj, outcomeRevalidated
+		return nil
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		e.Breaker.Success(ctx, f.rem.Name)
+		if ttl := f.rem.NegativeTTLDuration(); ttl > 0 && f.stale == nil {
+			e.State.Set(ctx, negKey(f.rem.Name, f.path), "1", ttl)
+		}
+		f.status, f.outcome = resp.StatusCode, outcomeNotFound
+		return nil
+	default:
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+			e.Breaker.Failure(ctx, f.rem.Name)
+		}
+		return apierr.New(apierr.ErrUpstream, "%s: upstream answered %s", f.rem.Name, resp.Status)
+	}
+	e.Breaker.Success(ctx, f.rem.Name)
+	return e.stream(ctx, f, resp, cancelIdle)
+}
+
+// lock takes the cross-replica fill lock, or waits for the replica that
+// holds it to commit. After taking it the store is checked again: the
+// object may have been committed between our miss and the lock.
+func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, error) {
+	backoff := 20 * time.Millisecond
+	for {
+		lk, err := e.State.TryLock(ctx, "fill:"+f.key, e.opt.LockTTL)
+		if err == nil {
+			if obj := e.committed(ctx, f); obj != nil {
+				lk.Unlock(ctx)
+				return nil, obj, nil
+			}
+			return lk, nil, nil
+		}
+		if !errors.Is(err, state.ErrLocked) {
+			// State backend down: the in-process single flight still
+			// holds; across replicas we may fetch twice, never wrongly.
+			e.Log.Warn("fill lock unavailable; filling without it", "err", err)
+			return nil, nil, nil
+		}
+		if obj := e.committed(ctx, f); obj != nil {
+			return nil, obj, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, apierr.New(apierr.ErrUpstreamTimeout, "%s: timed out waiting for another replica's fill", f.rem.Name)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 500*time.Millisecond)
+	}
+}
+
+// committed returns the object if someone else stored it (or refreshed the
+// stale copy) since this fill began.
+func (e *Engine) committed(ctx context.Context, f *fill) *meta.Object {
+	obj, err := e.Objects.GetObject(ctx, f.rem.Name, f.path)
+	if err != nil {
+		return nil
+	}
+	if f.stale == nil || obj.FetchedAt.After(f.stale.FetchedAt) {
+		return &obj
+	}
+	return nil
+}
+
+func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(e.opt.LockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lk.Refresh(ctx, e.opt.LockTTL); err != nil && ctx.Err() == nil {
+					e.Log.Warn("fill lock not renewed", "err", err)
+				}
+			}
+		}
+	}()
+	return cancel
+}
+
+// stream copies the upstream body into the spool while waiters read it,
+// then verifies and commits. Any failure removes the spool: nothing stored.
+func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cancelIdle context.CancelCauseFunc) (err error) {
+	spool, err := os.CreateTemp(e.opt.SpoolDir, "fill-*")
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.Remove(spool.Name())
+		}
+	}()
+	f.file, f.size, f.header, f.outcome = spool, resp.ContentLength, keepHeaders(resp.Header), outcomeStream
+	close(f.ready)
+	e.Events.Publish(events.Event{Type: events.FetchStarted, Remote: f.rem.Name, Path: f.path, Size: f.size})
+
+	idle := time.AfterFunc(e.opt.IdleTimeout, func() { cancelIdle(errIdle) })
+	defer idle.Stop()
+	h := blob.NewHasher()
+	buf := make([]byte, 256<<10)
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			idle.Reset(e.opt.IdleTimeout)
+			if _, werr := spool.Write(buf[:n]); werr != nil {
+				return fmt.Errorf("spool write: %w", werr)
+			}
+			h.Write(buf[:n])
+			f.advance(n)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			e.Breaker.Failure(ctx, f.rem.Name)
+			if errors.Is(context.Cause(ctx), errIdle) {
+				return apierr.New(apierr.ErrUpstreamTimeout, "%s: upstream sent nothing for %s", f.rem.Name, e.opt.IdleTimeout)
+			}
+			return apierr.New(apierr.ErrUpstream, "%s: upstream body failed after %d bytes: %v", f.rem.Name, h.Info().Size, rerr)
+		}
+	}
+	idle.Stop()
+	info := h.Info()
+	e.Recorder.Fetched(f.rem.Name, info.Size)
+	e.Metrics.BytesFetched.WithLabelValues(f.rem.Name).Add(float64(info.Size))
+	want := blob.Expect{Size: resp.ContentLength}
+	if v, ok := f.rem.Type.(format.Verifier); ok {
+		if pub, ok := v.Expect(f.path); ok {
+			want.SHA256 = pub.SHA256
+			if pub.Size >= 0 {
+				want.Size = pub.Size
+			}
+		}
+	}
+	if err := want.Verify(info); err != nil {
+		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
+	}
+	if err := e.commitBlob(ctx, spool, info); err != nil {
+		e.Log.Error("blob commit failed", "err", err)
+		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+	}
+	committed = e.adopter != nil
+	now := time.Now().UTC()
+	mutable := f.rem.Mutable(f.path)
+	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
+		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
+	if err := e.Objects.PutObject(ctx, obj); err != nil {
+		// No row: the blob is unreachable; drop it unless another row uses it.
+		if used, rerr := e.Objects.BlobReferenced(ctx, info.SHA256); rerr == nil && !used {
+			e.Blobs.Delete(ctx, info.SHA256)
+		}
+		e.Log.Error("metadata write failed", "err", err)
+		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	}
+	f.obj = &obj
+	e.Metrics.Fills.WithLabelValues(f.rem.Name, "ok").Inc()
+	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256})
+	return nil
+}
+
+var errIdle = errors.New("upstream idle")
+
+func (e *Engine) commitBlob(ctx context.Context, spool *os.File, info blob.Info) error {
+	if e.adopter != nil {
+		if err := spool.Sync(); err != nil {
+			return err
+		}
+		return e.adopter.Adopt(ctx, spool.Name(), info)
+	}
+	_, err := e.Blobs.Put(ctx, io.NewSectionReader(spool, 0, info.Size), blob.Expect{SHA256: info.SHA256, Size: info.Size})
+	return err
+}
+
+// keepHeaders picks the upstream headers worth passing to clients while a
+// fill streams.
+func keepHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range []string{"Content-Type", "Last-Modified"} {
+		if v := h.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
+}

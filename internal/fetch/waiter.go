@@ -1,0 +1,140 @@
+package fetch
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+)
+
+// fetch attaches the request to the (possibly new) fill of path and answers
+// from whatever it produces.
+func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path string, stale *meta.Object) error {
+	ctx := r.Context()
+	f := e.join(rem, path, stale)
+	defer f.release()
+	e.Metrics.Waiters.Inc()
+	defer e.Metrics.Waiters.Dec()
+	select {
+	case <-f.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	switch f.outcome {
+	case outcomeCached:
+		return e.serveObject(w, r, *f.obj, "HIT")
+	case outcomeRevalidated:
+		return e.serveObject(w, r, *f.obj, "REVALIDATED")
+	case outcomeNotFound:
+		w.Header().Set("X-Cache", "MISS")
+		return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+	case outcomeError:
+		if stale != nil {
+			// The upstream is down or erroring: a stale copy beats an error.
+			return e.serveObject(w, r, *stale, "STALE")
+		}
+		w.Header().Set("X-Cache", "MISS")
+		return f.err
+	}
+	// outcomeStream.
+	if r.Method == http.MethodHead {
+		e.streamHeaders(w, f)
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	if r.Header.Get("Range") != "" {
+		// Never store or pass on a partial body: fill whole, then serve
+		// the range from the committed object.
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.err != nil {
+			return f.err
+		}
+		return e.serveObject(w, r, *f.obj, "MISS")
+	}
+	return e.streamBody(ctx, w, f)
+}
+
+func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) {
+	h := w.Header()
+	for k, v := range f.header {
+		h[k] = v
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	if f.size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(f.size, 10))
+	}
+	h.Set("X-Cache", "MISS")
+	h.Set("X-Artifact-Source", "remote")
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// streamBody sends the spool as it grows. The last byte is held back until
+// the fill has verified and committed, so a client never receives a whole
+// body that turned out to be wrong; on failure the connection is aborted.
+func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill) error {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	flusher, _ := w.(http.Flusher)
+	var off int64
+	started := false
+	for {
+		finished := f.isDone()
+		written, progress := f.snapshot()
+		if finished && f.err != nil {
+			if !started {
+				return f.err // nothing sent yet: a clean error response
+			}
+			e.Log.Warn("aborting client: fill failed mid-stream", "remote", f.rem.Name, "path", f.path, "sent", off)
+			panic(http.ErrAbortHandler)
+		}
+		limit := written
+		if !finished {
+			limit-- // hold back the final byte until commit
+		}
+		if off < limit {
+			n, err := f.file.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
+			if n == 0 && err != nil {
+				e.Log.Error("spool read failed", "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			if !started {
+				e.streamHeaders(w, f)
+				started = true
+			}
+			if _, err := w.Write(buf[:n]); err != nil {
+				return nil // client went away; the fill goes on for the others
+			}
+			off += int64(n)
+			continue
+		}
+		if finished {
+			if !started {
+				e.streamHeaders(w, f)
+				w.WriteHeader(http.StatusOK)
+			}
+			return nil
+		}
+		if started && flusher != nil {
+			flusher.Flush()
+		}
+		select {
+		case <-progress:
+		case <-f.done:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+

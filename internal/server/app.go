@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/api"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+	"github.com/artifactapi/artifactapi/internal/breaker"
+	"github.com/artifactapi/artifactapi/internal/config"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/fetch"
+	"github.com/artifactapi/artifactapi/internal/format/types"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
+	"github.com/artifactapi/artifactapi/internal/metrics"
+	"github.com/artifactapi/artifactapi/internal/recorder"
+	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/state"
+	"github.com/artifactapi/artifactapi/internal/state/memory"
+)
+
+// App is a running server: its backends, background work and handler.
+type App struct {
+	Server *Server
+	Engine *fetch.Engine
+	Meta   meta.Store
+	Blobs  blob.Store
+	State  state.Store
+	Token  string
+
+	rec    *recorder.Recorder
+	cancel context.CancelFunc
+	log    *slog.Logger
+}
+
+// Open builds every backend named by cfg and starts background work. Any
+// backend that cannot be opened stops the start with an error naming it.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("DATA_DIR=%q: %w", cfg.DataDir, err)
+	}
+	a := &App{log: log}
+	var err error
+	if a.Meta, err = openMeta(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if a.Blobs, err = openBlobs(cfg); err != nil {
+		a.Meta.Close()
+		return nil, err
+	}
+	if a.State, err = openState(cfg); err != nil {
+		a.Meta.Close()
+		return nil, err
+	}
+	log.Info("backends", "db", a.Meta.Name(), "storage", a.Blobs.Name(), "state", a.State.Name(), "data_dir", cfg.DataDir)
+	if a.Token, err = adminToken(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	hostname, _ := os.Hostname()
+	bus := events.NewBus(bg, a.State, fmt.Sprintf("%s:%d", hostname, os.Getpid()), log)
+	reg := registry.New(a.Meta, a.State, types.All(), log)
+	if err := reg.Load(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	go reg.Watch(bg)
+	a.rec = recorder.New(a.Meta, log, time.Second)
+	go a.rec.Run(bg)
+	go pruneAccessLog(bg, a.Meta, cfg.AccessLogDays, log)
+
+	m := metrics.New()
+	brk := breaker.New(a.State)
+	brk.OnChange = func(remote string, open bool) {
+		typ := events.CircuitClosed
+		if open {
+			typ = events.CircuitOpen
+		}
+		log.Warn("circuit "+strings.TrimPrefix(typ, "circuit."), "remote", remote)
+		bus.Publish(events.Event{Type: typ, Remote: remote})
+	}
+	a.Engine, err = fetch.New(fetch.Deps{Objects: a.Meta, Blobs: a.Blobs, State: a.State, Breaker: brk, Recorder: a.rec,
+		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
+		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	mgmt := &api.API{Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
+		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
+		{Name: "storage", Backend: a.Blobs.Name(), Fn: a.Blobs.Check},
+		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping},
+	}}
+	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version}
+	return a, nil
+}
+
+// Close stops background work, flushes the access log and closes backends.
+func (a *App) Close() {
+	if a.cancel != nil {
+		a.cancel()
+		a.rec.Wait()
+	}
+	if a.State != nil {
+		a.State.Close()
+	}
+	if a.Meta != nil {
+		a.Meta.Close()
+	}
+}
+
+func openMeta(ctx context.Context, cfg *config.Config) (meta.Store, error) {
+	switch cfg.DBDriver {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "artifactapi.db"))
+		if err != nil {
+			return nil, fmt.Errorf("DB_DRIVER=sqlite: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("DB_DRIVER=%s: this build has no %s metadata store yet", cfg.DBDriver, cfg.DBDriver)
+}
+
+func openBlobs(cfg *config.Config) (blob.Store, error) {
+	switch cfg.StorageDriver {
+	case "fs":
+		s, err := blobfs.New(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			return nil, fmt.Errorf("STORAGE_DRIVER=fs: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("STORAGE_DRIVER=%s: this build has no %s blob store yet", cfg.StorageDriver, cfg.StorageDriver)
+}
+
+func openState(cfg *config.Config) (state.Store, error) {
+	switch cfg.StateDriver {
+	case "memory":
+		return memory.New(), nil
+	}
+	return nil, fmt.Errorf("STATE_DRIVER=%s: this build has no %s state store yet", cfg.StateDriver, cfg.StateDriver)
+}
+
+// adminToken is ADMIN_TOKEN, or the token kept in DATA_DIR/admin-token,
+// generated (mode 0600) on first start.
+func adminToken(cfg *config.Config, log *slog.Logger) (string, error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		log.Info("admin token read from file", "path", path)
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("ADMIN_TOKEN unset and %s unreadable: %w", path, err)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	tok := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("ADMIN_TOKEN unset and cannot write %s: %w", path, err)
+	}
+	log.Info("generated admin token", "path", path)
+	return tok, nil
+}
+
+func pruneAccessLog(ctx context.Context, st meta.Store, days int, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := st.PruneAccess(ctx, time.Now().AddDate(0, 0, -days))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("access log prune failed", "err", err)
+		} else if n > 0 {
+			log.Info("access log pruned", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// NewHTTPServer returns the HTTP server with timeouts fit for long
+// downloads: bounded header reads, no total write deadline.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+}

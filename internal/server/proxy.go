@@ -1,0 +1,209 @@
+// Package server wires the backends, the fetch engine and the APIs into one
+// HTTP handler.
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+)
+
+const maxPathLen = 2048
+
+// cleanPath checks an artifact path before anything else sees it: traversal,
+// NUL bytes, empty segments and over-long paths are 400, never an upstream
+// request.
+func cleanPath(p string) (string, error) {
+	switch {
+	case p == "":
+		return "", apierr.New(apierr.ErrInvalid, "empty artifact path")
+	case len(p) > maxPathLen:
+		return "", apierr.New(apierr.ErrInvalid, "path longer than %d bytes", maxPathLen)
+	case strings.ContainsAny(p, "\x00\\"):
+		return "", apierr.New(apierr.ErrInvalid, "path contains a NUL byte or backslash")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", apierr.New(apierr.ErrInvalid, "path has an empty, '.' or '..' segment")
+		}
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return "", apierr.New(apierr.ErrInvalid, "path contains a control character")
+		}
+	}
+	return p, nil
+}
+
+// splitProxyPath splits "/api/v1/remote/{name}/{path...}" after the prefix.
+func splitProxyPath(urlPath, prefix string) (name, path string, err error) {
+	rest := strings.TrimPrefix(urlPath, prefix)
+	name, path, _ = strings.Cut(rest, "/")
+	if err := registry.ValidName(name); err != nil {
+		return "", "", err
+	}
+	path, err = cleanPath(path)
+	return name, path, err
+}
+
+func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
+	name, path, err := splitProxyPath(r.URL.Path, "/api/v1/remote/")
+	rec := s.record(w, r, name, path)
+	defer rec.done()
+	if err == nil {
+		err = s.methodOK(r)
+	}
+	if err == nil {
+		rem, ok := s.reg.Remote(name)
+		if !ok {
+			rec.remote = "" // unknown names stay out of metric labels
+			err = apierr.New(apierr.ErrNotFound, "remote %q not found", name)
+		} else {
+			err = s.engine.Serve(rec, r, rem, path)
+		}
+	}
+	if err != nil {
+		apierr.WriteJSON(rec, err)
+	}
+}
+
+// serveVirtual answers from the first member that has the artifact; a
+// member's 404 or policy refusal passes to the next.
+func (s *Server) serveVirtual(w http.ResponseWriter, r *http.Request) {
+	name, path, err := splitProxyPath(r.URL.Path, "/api/v1/virtual/")
+	rec := s.record(w, r, name, path)
+	defer rec.done()
+	if err == nil {
+		err = s.methodOK(r)
+	}
+	if err == nil {
+		err = s.firstMember(rec, r, name, path)
+	}
+	if err != nil {
+		apierr.WriteJSON(rec, err)
+	}
+}
+
+func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path string) error {
+	v, ok := s.reg.Virtual(name)
+	if !ok {
+		rec.remote = ""
+		return apierr.New(apierr.ErrNotFound, "virtual %q not found", name)
+	}
+	for _, m := range v.Members {
+		rem, ok := s.reg.Remote(m)
+		if !ok {
+			continue
+		}
+		rec.Header().Del("X-Cache")
+		err := s.engine.Serve(rec, r, rem, path)
+		if st := apierr.Status(err); err != nil && (st == http.StatusNotFound || st == http.StatusForbidden) {
+			continue
+		}
+		rec.remote = m // counted against the member that answered
+		return err
+	}
+	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", name, path)
+}
+
+func (s *Server) methodOK(r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return apierr.New(apierr.ErrInvalid, "method %s not allowed: the proxy is read-only", r.Method)
+	}
+	return nil
+}
+
+// respRecorder captures status and bytes for the access log and metrics while
+// keeping the writer's Flush and sendfile (ReadFrom) paths.
+type respRecorder struct {
+	http.ResponseWriter
+	s      *Server
+	r      *http.Request
+	remote string
+	path   string
+	status int
+	bytes  int64
+	start  time.Time
+}
+
+func (s *Server) record(w http.ResponseWriter, r *http.Request, remote, path string) *respRecorder {
+	return &respRecorder{ResponseWriter: w, s: s, r: r, remote: remote, path: path, start: time.Now()}
+}
+
+func (w *respRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *respRecorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom lets http.ServeContent use sendfile through the wrapper.
+func (w *respRecorder) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{w}, src)
+	}
+	n, err := rf.ReadFrom(src)
+	w.bytes += n
+	return n, err
+}
+
+func (w *respRecorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *respRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// done logs the request; deferred, so it also runs when the handler aborts
+// the connection (the abort panic continues after it).
+func (w *respRecorder) done() {
+	status := w.status
+	if p := recover(); p != nil {
+		if errors.Is(asErr(p), http.ErrAbortHandler) {
+			status = 499 // aborted mid-body
+		}
+		defer panic(p)
+	}
+	cache := w.Header().Get("X-Cache")
+	if cache == "" {
+		cache = "BYPASS"
+	}
+	w.s.metrics.Requests.WithLabelValues(w.remote, cache, statusClass(status)).Inc()
+	w.s.metrics.BytesServed.WithLabelValues(w.remote).Add(float64(w.bytes))
+	w.s.rec.Access(meta.Access{Time: w.start, Remote: w.remote, Path: w.path, Method: w.r.Method, Status: status,
+		Cache: cache, Bytes: w.bytes, Duration: time.Since(w.start), Client: w.r.RemoteAddr})
+}
+
+func asErr(p any) error {
+	if err, ok := p.(error); ok {
+		return err
+	}
+	return nil
+}
+
+func statusClass(code int) string {
+	if code == 0 {
+		code = 200
+	}
+	return string(rune('0'+code/100)) + "xx"
+}
