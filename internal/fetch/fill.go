@@ -22,11 +22,11 @@ import (
 type outcome int
 
 const (
-	outcomeStream      outcome = iota // upstream 200: bytes are arriving in the spool
+	outcomeError       outcome = iota // the fill failed before streaming began
+	outcomeStream                     // upstream 200: bytes are arriving in the spool
 	outcomeCached                     // another fill (maybe on another replica) committed it
 	outcomeRevalidated                // upstream said 304: the stale copy is current
 	outcomeNotFound                   // upstream 404/410
-	outcomeError                      // the fill failed before any byte arrived
 )
 
 // fill is one upstream fetch shared by every client that wants the same
@@ -128,6 +128,11 @@ func (e *Engine) run(f *fill) {
 	}()
 	if err := e.fill(ctx, f); err != nil {
 		f.err = err
+		select {
+		case <-f.ready: // failed mid-stream: waiters abort
+		default:
+			f.outcome = outcomeError
+		}
 		e.Metrics.Fills.WithLabelValues(f.rem.Name, "failed").Inc()
 		e.Recorder.Failed(f.rem.Name)
 		e.Events.Publish(events.Event{Type: events.FetchFailed, Remote: f.rem.Name, Path: f.path, Error: err.Error()})

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// waitUntil polls a condition the test controls (no sleeping to "let
+// requests arrive"): it fails the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestHerdOneUpstreamRequest(t *testing.T) {
+	const clients = 24
+	data := randomBytes(5 << 20)
+	release := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:4096])
+		w.(http.Flusher).Flush()
+		<-release // hold the fill open until every client has joined it
+		w.Write(data[4096:])
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	var wg sync.WaitGroup
+	bodies := make([][]byte, clients)
+	caches := make([]string, clients)
+	for i := range clients {
+		wg.Go(func() {
+			resp, err := http.Get(h.srv.URL + "/api/v1/remote/r/big.bin")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			caches[i] = resp.Header.Get("X-Cache")
+			bodies[i], err = io.ReadAll(resp.Body)
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waitUntil(t, "all clients to join the fill", func() bool { return h.app.Engine.Waiters("r", "big.bin") == clients })
+	close(release)
+	wg.Wait()
+	if n := up.hits.Load(); n != 1 {
+		t.Fatalf("upstream requests = %d, want exactly 1", n)
+	}
+	for i, b := range bodies {
+		if !bytes.Equal(b, data) || caches[i] != "MISS" {
+			t.Fatalf("client %d: %d bytes, X-Cache %s", i, len(b), caches[i])
+		}
+	}
+	if b, _ := h.blobFiles(); b != 1 {
+		t.Fatalf("%d blobs stored, want 1", b)
+	}
+}
+
+// TestClientDisconnectDoesNotCancelFill: the client that started the fill
+// goes away; the fill completes and later clients are served from cache.
+func TestClientDisconnectDoesNotCancelFill(t *testing.T) {
+	data := randomBytes(2 << 20)
+	release := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush()
+		<-release
+		w.Write(data[1000:])
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	resp, err := http.Get(h.srv.URL + "/api/v1/remote/r/f.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 500))
+	resp.Body.Close() // the client gives up mid-stream
+	waitUntil(t, "the client to detach", func() bool { return h.app.Engine.Waiters("r", "f.bin") == 0 })
+	close(release)
+	waitUntil(t, "the fill to commit", func() bool { return len(h.objects("r")) == 1 })
+	resp2, body, err := h.get("/api/v1/remote/r/f.bin")
+	if err != nil || !bytes.Equal(body, data) || resp2.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("after reconnect: %v %d bytes %s", err, len(body), resp2.Header.Get("X-Cache"))
+	}
+	if up.hits.Load() != 1 {
+		t.Fatalf("upstream hits = %d", up.hits.Load())
+	}
+}
+
+func TestHitRangeHeadEtag(t *testing.T) {
+	data := randomBytes(100_000)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-tar")
+		w.Write(data)
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	// A Range request on a miss fills whole, then serves the range.
+	resp, body, _ := h.get("/api/v1/remote/r/a.tar", "Range", "bytes=10-19")
+	if resp.StatusCode != 206 || !bytes.Equal(body, data[10:20]) || resp.Header.Get("X-Cache") != "MISS" {
+		t.Fatalf("range miss: %d %q %s", resp.StatusCode, body, resp.Header.Get("X-Cache"))
+	}
+	resp, body, _ = h.get("/api/v1/remote/r/a.tar")
+	if resp.Header.Get("X-Cache") != "HIT" || resp.Header.Get("X-Artifact-Source") != "cache" || !bytes.Equal(body, data) ||
+		resp.Header.Get("Content-Type") != "application/x-tar" {
+		t.Fatalf("hit: %v", resp.Header)
+	}
+	etag := resp.Header.Get("ETag")
+	resp, _, _ = h.get("/api/v1/remote/r/a.tar", "If-None-Match", etag)
+	if resp.StatusCode != 304 {
+		t.Fatalf("If-None-Match: %d", resp.StatusCode)
+	}
+	resp, body, _ = h.get("/api/v1/remote/r/a.tar", "Range", "bytes=99990-")
+	if resp.StatusCode != 206 || !bytes.Equal(body, data[99990:]) {
+		t.Fatalf("range hit: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("HEAD", h.srv.URL+"/api/v1/remote/r/a.tar", nil)
+	hr, err := http.DefaultClient.Do(req)
+	if err != nil || hr.ContentLength != int64(len(data)) || hr.Header.Get("Accept-Ranges") != "bytes" {
+		t.Fatalf("head: %v %v", hr, err)
+	}
+	if up.hits.Load() != 1 {
+		t.Fatalf("upstream hits = %d", up.hits.Load())
+	}
+}
+
+func TestIdenticalBytesStoredOnce(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("same bytes everywhere")) })
+	h := newHarness(t, nil)
+	h.remote("a", up.URL, nil)
+	h.remote("b", up.URL, nil)
+	h.get("/api/v1/remote/a/x")
+	h.get("/api/v1/remote/a/y")
+	h.get("/api/v1/remote/b/z")
+	if b, _ := h.blobFiles(); b != 1 {
+		t.Fatalf("%d blobs for identical content, want 1", b)
+	}
+	// Evicting one remote keeps the blob the other still uses.
+	var out map[string]int
+	h.api("DELETE", "/api/v2/remotes/a/objects", nil, &out)
+	if out["evicted"] != 2 {
+		t.Fatalf("evicted %v", out)
+	}
+	if b, _ := h.blobFiles(); b != 1 {
+		t.Fatal("shared blob deleted while remote b uses it")
+	}
+	h.api("DELETE", "/api/v2/remotes/b/objects?path=z", nil, &out)
+	if b, _ := h.blobFiles(); b != 0 || out["evicted"] != 1 {
+		t.Fatalf("blob not deleted after last reference: %d blobs, %v", b, out)
+	}
+}
