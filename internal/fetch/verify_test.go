@@ -1,0 +1,113 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+	"github.com/artifactapi/artifactapi/internal/breaker"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
+	"github.com/artifactapi/artifactapi/internal/metrics"
+	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/state/memory"
+)
+
+// digestType publishes a digest in the path, as docker does:
+// "sha256/<hex>" must hash to <hex>.
+type digestType struct{}
+
+func (digestType) Name() string        { return "digest" }
+func (digestType) Mutable(string) bool { return false }
+func (digestType) Expect(path string) (blob.Expect, bool) {
+	hexd, ok := strings.CutPrefix(path, "sha256/")
+	return blob.Expect{SHA256: hexd, Size: -1}, ok
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Fetched(string, int64) {}
+func (nopRecorder) Failed(string)         {}
+
+type nopEvents struct{}
+
+func (nopEvents) Publish(events.Event) {}
+
+func newEngine(t *testing.T) (*Engine, *sqlite.Store, *blobfs.Store) {
+	dir := t.TempDir()
+	ms, err := sqlite.Open(context.Background(), filepath.Join(dir, "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	bs, err := blobfs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memory.New()
+	e, err := New(Deps{Objects: ms, Blobs: bs, State: st, Breaker: breaker.New(st), Recorder: nopRecorder{}, Events: nopEvents{},
+		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ms, bs
+}
+
+func TestPublishedDigestMismatchRefused(t *testing.T) {
+	good := []byte("the real layer")
+	sum := sha256.Sum256(good)
+	goodHex := hex.EncodeToString(sum[:])
+	badHex := strings.Repeat("ab", 32)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(good) // always the same bytes, whatever digest was asked for
+	}))
+	defer up.Close()
+	e, ms, bs := newEngine(t)
+	rem, err := registry.Compile(meta.Remote{Name: "d", PackageType: "digest", BaseURL: up.URL}, format.NewRegistry(digestType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(path string) (*httptest.ResponseRecorder, error, bool) {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/x", nil)
+		aborted := false
+		var err error
+		func() {
+			defer func() {
+				if p := recover(); p == http.ErrAbortHandler {
+					aborted = true
+				} else if p != nil {
+					panic(p)
+				}
+			}()
+			err = e.Serve(w, r, rem, path)
+		}()
+		return w, err, aborted
+	}
+	w, err, aborted := serve("sha256/" + badHex)
+	if !aborted && (err == nil || apierr.Status(err) != http.StatusBadGateway) {
+		t.Fatalf("mismatched digest served: code %d err %v body %q", w.Code, err, w.Body.String())
+	}
+	if _, err := ms.GetObject(context.Background(), "d", "sha256/"+badHex); err != meta.ErrNotFound {
+		t.Fatalf("row stored for a mismatched digest: %v", err)
+	}
+	if _, err := bs.Stat(context.Background(), goodHex); err != blob.ErrNotFound {
+		t.Fatalf("blob stored for a mismatched digest: %v", err)
+	}
+	w, err, aborted = serve("sha256/" + goodHex)
+	if err != nil || aborted || w.Body.String() != string(good) {
+		t.Fatalf("matching digest: %v %v %q", err, aborted, w.Body.String())
+	}
+}
