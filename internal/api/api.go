@@ -128,4 +128,3 @@ func conflictAs(err error, what, name string) error {
 	}
 	return err
 }
-

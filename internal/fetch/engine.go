@@ -247,4 +247,3 @@ func (e *Engine) Waiters(remote, path string) int {
 	defer f.mu.Unlock()
 	return f.refs - 1
 }
-

@@ -137,4 +137,3 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 		}
 	}
 }
-
