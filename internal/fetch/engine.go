@@ -92,6 +92,7 @@ type Engine struct {
 	Deps
 	opt      Options
 	adopter  Adopter
+	rows     *objCache
 	mu       sync.Mutex
 	inflight map[string]*fill
 }
@@ -110,7 +111,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.Client == nil {
 		opt.Client = NewClient()
 	}
-	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}}
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second)}
 	if a, ok := d.Blobs.(Adopter); ok {
 		e.adopter = a
 		e.opt.SpoolDir = a.TempDir()
@@ -146,7 +147,7 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		return err
 	}
 	var stale *meta.Object
-	obj, err := e.Objects.GetObject(ctx, rem.Name, path)
+	obj, err := e.lookup(ctx, rem.Name, path)
 	switch {
 	case err == nil:
 		if obj.Fresh(time.Now()) {
@@ -171,6 +172,19 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 
 var errBlobMissing = errors.New("metadata row without blob")
 
+// lookup reads the object row through the in-memory cache.
+func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
+	key := cacheKey(remote, path)
+	if o, ok := e.rows.get(key, time.Now()); ok {
+		return o, nil
+	}
+	o, err := e.Objects.GetObject(ctx, remote, path)
+	if err == nil {
+		e.rows.put(key, o)
+	}
+	return o, err
+}
+
 // serveObject serves a committed object with Range, HEAD and conditional
 // request support.
 func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
@@ -179,6 +193,7 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 		// The row outlived its blob (an eviction raced a fill): drop it
 		// and fill again rather than fail the client.
 		e.Log.Warn("cached row had no blob; refetching", "remote", obj.Remote, "path", obj.Path)
+		e.rows.drop(cacheKey(obj.Remote, obj.Path))
 		e.Objects.DeleteObjects(r.Context(), obj.Remote, obj.Path, "")
 		return errBlobMissing
 	}
@@ -214,6 +229,9 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 	gone, err := e.Objects.DeleteObjects(ctx, remote, path, prefix)
 	if err != nil {
 		return 0, err
+	}
+	for _, o := range gone {
+		e.rows.drop(cacheKey(o.Remote, o.Path))
 	}
 	seen := map[string]bool{}
 	for _, o := range gone {

@@ -175,6 +175,7 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		if err := e.Objects.TouchObject(ctx, obj.Remote, obj.Path, obj.FetchedAt, obj.ExpiresAt); err != nil {
 			e.Log.Warn("revalidated expiry not saved", "err", err)
 		}
+		e.rows.put(f.key, obj)
 		f.obj, f.outcome = &obj, outcomeRevalidated
 		return nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
@@ -334,6 +335,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		e.Log.Error("metadata write failed", "err", err)
 		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 	}
+	e.rows.put(f.key, obj)
 	f.obj = &obj
 	e.Metrics.Fills.WithLabelValues(f.rem.Name, "ok").Inc()
 	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256})

@@ -19,13 +19,13 @@ import (
 
 // harness is a whole server on temp backends, driven over real HTTP.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	app *App
 	srv *httptest.Server
 	dir string
 }
 
-func newHarness(t *testing.T, env map[string]string) *harness {
+func newHarness(t testing.TB, env map[string]string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	vars := map[string]string{"DATA_DIR": dir, "ADMIN_TOKEN": "test-token-0123456789"}
@@ -148,7 +148,7 @@ type upstream struct {
 	hits atomic.Int64
 }
 
-func newUpstream(t *testing.T, h http.HandlerFunc) *upstream {
+func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)

@@ -1,0 +1,32 @@
+# ArtifactAPI. `make run` serves on :8000 with the embedded default;
+# `make test` runs the whole suite (CI runs the same through .ci/run).
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: build run test lint fmt bench clean
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/artifactapi ./cmd/artifactapi
+
+run: build
+	./bin/artifactapi
+
+test:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# Go benchmarks, then the side-by-side load run against http.FileServer.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/
+	$(GO) build -o bin/bench ./bench
+	./bin/bench -bin bin/artifactapi
+
+clean:
+	rm -rf bin
