@@ -74,17 +74,42 @@ func (b *Bus) Publish(e Event) {
 	}
 }
 
+// run sends events. Hits are many and alike, so they are summed per
+// (remote, path) and sent once a second with a count; the rest go at once.
 func (b *Bus) run(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	hits := map[[2]string]*Event{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case e := <-b.queue:
-			msg, _ := json.Marshal(e)
-			if err := b.ps.Publish(ctx, Channel, msg); err != nil {
-				b.log.Debug("event not published", "type", e.Type, "err", err)
+			if e.Type != Hit {
+				b.send(ctx, e)
+				continue
+			}
+			k := [2]string{e.Remote, e.Path}
+			if h := hits[k]; h != nil {
+				h.Count++
+				h.Size += e.Size
+			} else {
+				e.Count = 1
+				hits[k] = &e
+			}
+		case <-tick.C:
+			for k, h := range hits {
+				b.send(ctx, *h)
+				delete(hits, k)
 			}
 		}
+	}
+}
+
+func (b *Bus) send(ctx context.Context, e Event) {
+	msg, _ := json.Marshal(e)
+	if err := b.ps.Publish(ctx, Channel, msg); err != nil {
+		b.log.Debug("event not published", "type", e.Type, "err", err)
 	}
 }
 

@@ -3,8 +3,10 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -219,9 +221,32 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 	if cache == "HIT" && e.Events != nil {
 		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
 	}
+	if obj.Size <= smallObject {
+		// Small objects go out in one write with their headers; sendfile
+		// would cost a header flush plus a syscall for a few bytes.
+		bp := bufPool.Get().(*[]byte)
+		defer bufPool.Put(bp)
+		n, err := io.ReadFull(rc, (*bp)[:obj.Size])
+		if err != nil {
+			e.Log.Error("blob read failed", "sha256", obj.SHA256, "err", err)
+			return apierr.New(apierr.ErrUnavailable, "blob store read failed")
+		}
+		http.ServeContent(writeOnly{w}, r, "", modtime, bytes.NewReader((*bp)[:n]))
+		return nil
+	}
 	http.ServeContent(w, r, "", modtime, rc)
 	return nil
 }
+
+// smallObject is the size up to which a hit is served from memory; it
+// must not exceed the buffer pool's buffers.
+const smallObject = 32 << 10
+
+// writeOnly hides the writer's ReadFrom so small bodies are buffered and
+// written with the headers.
+type writeOnly struct{ http.ResponseWriter }
+
+func (w writeOnly) Write(p []byte) (int, error) { return w.ResponseWriter.Write(p) }
 
 // Evict removes cached objects (one path, a prefix, or all when both are
 // empty) and the blobs no other row refers to.
