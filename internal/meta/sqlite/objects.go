@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -126,21 +127,32 @@ func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 				return fmt.Errorf("counters: %w", err)
 			}
 		}
-		if len(b.Access) == 0 {
-			return nil
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, a := range b.Access {
-			if _, err := stmt.ExecContext(ctx, nanos(a.Time), a.Remote, a.Path, a.Method, a.Status, a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client); err != nil {
-				return fmt.Errorf("access log: %w", err)
-			}
-		}
-		return nil
+		return insertAccess(ctx, tx, b.Access)
 	})
+}
+
+// insertAccess writes access rows in multi-row statements: one statement
+// per row would cost more than the requests being logged.
+func insertAccess(ctx context.Context, tx *sql.Tx, rows []meta.Access) error {
+	const cols, perStmt = 9, 500
+	for len(rows) > 0 {
+		n := min(len(rows), perStmt)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client) VALUES `)
+		args := make([]any, 0, n*cols)
+		for i, a := range rows[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?)")
+			args = append(args, nanos(a.Time), a.Remote, a.Path, a.Method, a.Status, a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("access log: %w", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // Stats implements meta.Store.
