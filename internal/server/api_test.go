@@ -336,3 +336,31 @@ func TestDeleteRemoteEvictsAndStopsServing(t *testing.T) {
 		t.Fatalf("delete twice: %d", code)
 	}
 }
+
+func TestHealthReportsDownBackend(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) })
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	h.app.Meta.Close() // the database goes away under the running server
+	resp, err := http.Get(h.srv.URL + "/api/v2/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Status string
+		Checks map[string]struct{ Backend, Status, Error string }
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 503 || out.Status != "down" || out.Checks["db"].Status != "down" || out.Checks["storage"].Status != "ok" {
+		t.Fatalf("health with the database closed: %d %+v", resp.StatusCode, out)
+	}
+	// A storage error is never a miss: no upstream request, a clear 503.
+	if resp, body, _ := h.get("/api/v1/remote/r/f"); resp.StatusCode != 503 || up.hits.Load() != 0 {
+		t.Fatalf("proxy with the database closed: %d %s, upstream hits %d", resp.StatusCode, body, up.hits.Load())
+	}
+	var list map[string]any
+	if code := h.api("GET", "/api/v2/remotes", nil, &list); code != 503 {
+		t.Fatalf("list remotes with the database closed: %d %v", code, list)
+	}
+}
