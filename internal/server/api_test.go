@@ -235,6 +235,20 @@ func TestVirtualFirstMemberWins(t *testing.T) {
 	if _, body, _ := h.get("/api/v1/virtual/all/only-b"); string(body) != "from b" {
 		t.Fatalf("only-b: %q", body)
 	}
+	// A member that is down does not hide the next one.
+	down := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
+	h.remote("down", down.URL, nil)
+	h.api("PUT", "/api/v2/virtuals/all", map[string]any{"package_type": "generic", "members": []string{"down", "b"}}, nil)
+	if resp, body, _ := h.get("/api/v1/virtual/all/y"); resp.StatusCode != 200 || string(body) != "from b" {
+		t.Fatalf("with the first member down: %d %q", resp.StatusCode, body)
+	}
+	h.api("PUT", "/api/v2/virtuals/all", map[string]any{"package_type": "generic", "members": []string{"down"}}, nil)
+	if resp, _, _ := h.get("/api/v1/virtual/all/z"); resp.StatusCode != 502 {
+		t.Fatalf("only member down: %d, want its 502", resp.StatusCode)
+	}
+	if resp, _, _ := h.get("/api/v1/virtual/nope/z"); resp.StatusCode != 404 {
+		t.Fatalf("unknown virtual: %d", resp.StatusCode)
+	}
 	for name, body := range map[string]map[string]any{
 		"missing member": {"name": "v2", "package_type": "generic", "members": []string{"a", "zzz"}},
 		"no members":     {"name": "v3", "package_type": "generic", "members": []string{}},

@@ -96,6 +96,7 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 		rec.remote = ""
 		return apierr.New(apierr.ErrNotFound, "virtual %q not found", name)
 	}
+	var firstErr error
 	for _, m := range v.Members {
 		rem, ok := s.reg.Remote(m)
 		if !ok {
@@ -103,11 +104,19 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 		}
 		rec.Header().Del("X-Cache")
 		err := s.engine.Serve(rec, r, rem, path)
-		if st := apierr.Status(err); err != nil && (st == http.StatusNotFound || st == http.StatusForbidden) {
-			continue
+		if err == nil {
+			rec.remote = m // counted against the member that answered
+			return nil
 		}
-		rec.remote = m // counted against the member that answered
-		return err
+		// Serve returns an error only before writing anything, so the
+		// next member may still answer: a member that is down or lacks
+		// the file does not hide the others.
+		if st := apierr.Status(err); st != http.StatusNotFound && st != http.StatusForbidden && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return firstErr
 	}
 	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", name, path)
 }
