@@ -16,7 +16,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
-	"github.com/artifactapi/artifactapi/internal/state"
 )
 
 type outcome int
@@ -193,70 +192,6 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 	}
 	e.Breaker.Success(ctx, f.rem.Name)
 	return e.stream(ctx, f, resp, cancelIdle)
-}
-
-// lock takes the cross-replica fill lock, or waits for the replica that
-// holds it to commit. After taking it the store is checked again: the
-// object may have been committed between our miss and the lock.
-func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, error) {
-	backoff := 20 * time.Millisecond
-	for {
-		lk, err := e.State.TryLock(ctx, "fill:"+f.key, e.opt.LockTTL)
-		if err == nil {
-			if obj := e.committed(ctx, f); obj != nil {
-				lk.Unlock(ctx)
-				return nil, obj, nil
-			}
-			return lk, nil, nil
-		}
-		if !errors.Is(err, state.ErrLocked) {
-			// State backend down: the in-process single flight still
-			// holds; across replicas we may fetch twice, never wrongly.
-			e.Log.Warn("fill lock unavailable; filling without it", "err", err)
-			return nil, nil, nil
-		}
-		if obj := e.committed(ctx, f); obj != nil {
-			return nil, obj, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, nil, apierr.New(apierr.ErrUpstreamTimeout, "%s: timed out waiting for another replica's fill", f.rem.Name)
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 500*time.Millisecond)
-	}
-}
-
-// committed returns the object if someone else stored it (or refreshed the
-// stale copy) since this fill began.
-func (e *Engine) committed(ctx context.Context, f *fill) *meta.Object {
-	obj, err := e.Objects.GetObject(ctx, f.rem.Name, f.path)
-	if err != nil {
-		return nil
-	}
-	if f.stale == nil || obj.FetchedAt.After(f.stale.FetchedAt) {
-		return &obj
-	}
-	return nil
-}
-
-func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		t := time.NewTicker(e.opt.LockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lk.Refresh(ctx, e.opt.LockTTL); err != nil && ctx.Err() == nil {
-					e.Log.Warn("fill lock not renewed", "err", err)
-				}
-			}
-		}
-	}()
-	return cancel
 }
 
 // stream copies the upstream body into the spool while waiters read it,

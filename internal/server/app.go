@@ -84,6 +84,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	go pruneAccessLog(bg, a.Meta, cfg.AccessLogDays, log)
 
 	m := metrics.New()
+	m.CounterFunc("artifactapi_access_log_dropped_total", "Access-log records lost to a full queue.",
+		func() float64 { return float64(a.rec.Dropped()) })
 	brk := breaker.New(a.State)
 	brk.OnChange = func(remote string, open bool) {
 		typ := events.CircuitClosed
