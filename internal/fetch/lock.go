@@ -73,4 +73,3 @@ func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
 	}()
 	return cancel
 }
-
