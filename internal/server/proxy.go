@@ -52,42 +52,40 @@ func splitProxyPath(urlPath, prefix string) (name, path string, err error) {
 	return name, path, err
 }
 
-func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
-	name, path, err := splitProxyPath(r.URL.Path, "/api/v1/remote/")
+// proxy is what every proxy route shares: path checks, the access record,
+// the read-only method rule and one place that writes the error.
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string,
+	serve func(rec *respRecorder, name, path string) error) {
+	name, path, err := splitProxyPath(r.URL.Path, prefix)
 	rec := s.record(w, r, name, path)
 	defer rec.done()
 	if err == nil {
 		err = s.methodOK(r)
 	}
 	if err == nil {
-		rem, ok := s.reg.Remote(name)
-		if !ok {
-			rec.remote = "" // unknown names stay out of metric labels
-			err = apierr.New(apierr.ErrNotFound, "remote %q not found", name)
-		} else {
-			err = s.engine.Serve(rec, r, rem, path)
-		}
+		err = serve(rec, name, path)
 	}
 	if err != nil {
 		apierr.WriteJSON(rec, err)
 	}
 }
 
-// serveVirtual answers from the first member that has the artifact; a
-// member's 404 or policy refusal passes to the next.
+func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
+	s.proxy(w, r, "/api/v1/remote/", func(rec *respRecorder, name, path string) error {
+		rem, ok := s.reg.Remote(name)
+		if !ok {
+			rec.remote = "" // unknown names stay out of metric labels
+			return apierr.New(apierr.ErrNotFound, "remote %q not found", name)
+		}
+		return s.engine.Serve(rec, r, rem, path)
+	})
+}
+
+// serveVirtual answers from the first member that has the artifact.
 func (s *Server) serveVirtual(w http.ResponseWriter, r *http.Request) {
-	name, path, err := splitProxyPath(r.URL.Path, "/api/v1/virtual/")
-	rec := s.record(w, r, name, path)
-	defer rec.done()
-	if err == nil {
-		err = s.methodOK(r)
-	}
-	if err == nil {
-		err = s.firstMember(rec, r, name, path)
-	}
-	if err != nil {
-		apierr.WriteJSON(rec, err)
-	}
+	s.proxy(w, r, "/api/v1/virtual/", func(rec *respRecorder, name, path string) error {
+		return s.firstMember(rec, r, name, path)
+	})
 }
 
 func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path string) error {
