@@ -264,17 +264,22 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 			continue
 		}
 		seen[o.SHA256] = true
-		if used, err := e.Objects.BlobReferenced(ctx, o.SHA256); err != nil || used {
-			continue
-		}
-		if err := e.Blobs.Delete(ctx, o.SHA256); err != nil {
-			e.Log.Warn("evicted blob not deleted", "sha256", o.SHA256, "err", err)
-		}
+		e.dropIfUnused(ctx, o.SHA256)
 	}
 	if len(gone) > 0 {
 		e.Events.Publish(events.Event{Type: events.Evict, Remote: remote, Path: path + prefix, Count: len(gone)})
 	}
 	return len(gone), nil
+}
+
+// dropIfUnused deletes a blob no metadata row refers to any more.
+func (e *Engine) dropIfUnused(ctx context.Context, sha string) {
+	if used, err := e.Objects.BlobReferenced(ctx, sha); err != nil || used {
+		return
+	}
+	if err := e.Blobs.Delete(ctx, sha); err != nil {
+		e.Log.Warn("unreferenced blob not deleted", "sha256", sha, "err", err)
+	}
 }
 
 // Waiters is how many clients are attached to the fill of (remote, path)

@@ -264,14 +264,17 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
 	if err := e.Objects.PutObject(ctx, obj); err != nil {
 		// No row: the blob is unreachable; drop it unless another row uses it.
-		if used, rerr := e.Objects.BlobReferenced(ctx, info.SHA256); rerr == nil && !used {
-			e.Blobs.Delete(ctx, info.SHA256)
-		}
+		e.dropIfUnused(ctx, info.SHA256)
 		e.Log.Error("metadata write failed", "err", err)
 		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 	}
 	e.rows.put(f.key, obj)
 	f.obj = &obj
+	if f.stale != nil && f.stale.SHA256 != obj.SHA256 {
+		// The new version replaced the row: the old bytes may now be
+		// unreferenced.
+		e.dropIfUnused(ctx, f.stale.SHA256)
+	}
 	e.Metrics.Fills.WithLabelValues(f.rem.Name, "ok").Inc()
 	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256})
 	return nil

@@ -239,3 +239,27 @@ func TestCircuitOpensAfterRepeatedFailures(t *testing.T) {
 		t.Fatalf("after 5 failures: %d %s, upstream hits %d (want 503, 5)", resp.StatusCode, body, up.hits.Load())
 	}
 }
+
+func TestChangedMutableReplacesOldBlob(t *testing.T) {
+	var mu sync.Mutex
+	version := "one"
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("ETag", `"`+version+`"`)
+		w.Write([]byte("index version " + version))
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, map[string]any{"mutable_patterns": []string{`index$`}, "mutable_ttl": 0})
+	h.get("/api/v1/remote/r/index")
+	mu.Lock()
+	version = "two"
+	mu.Unlock()
+	resp, body, _ := h.get("/api/v1/remote/r/index")
+	if string(body) != "index version two" || resp.Header.Get("X-Cache") != "MISS" {
+		t.Fatalf("after change: %s %q", resp.Header.Get("X-Cache"), body)
+	}
+	if b, tmp := h.blobFiles(); b != 1 || tmp != 0 {
+		t.Fatalf("%d blobs, %d temps after the mutable object changed; want the old one gone", b, tmp)
+	}
+}
