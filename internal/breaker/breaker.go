@@ -4,10 +4,7 @@ package breaker
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/artifactapi/artifactapi/internal/state"
 )
 
 // Store is the part of the state store the breaker needs.
@@ -63,8 +60,8 @@ func (b *Breaker) Failure(ctx context.Context, remote string) {
 // Success records a good upstream answer and closes a tripped circuit.
 func (b *Breaker) Success(ctx context.Context, remote string) {
 	b.st.Delete(ctx, failKey(remote))
-	if _, err := b.st.Get(ctx, trippedKey(remote)); errors.Is(err, state.ErrNotFound) || err != nil {
-		return
+	if _, err := b.st.Get(ctx, trippedKey(remote)); err != nil {
+		return // never tripped (or state unreadable): nothing to close
 	}
 	b.st.Delete(ctx, trippedKey(remote))
 	b.st.Delete(ctx, openKey(remote))

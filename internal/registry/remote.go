@@ -3,7 +3,6 @@
 package registry
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -135,6 +134,3 @@ func (r *Remote) UpstreamURL(path string) string {
 	u.RawPath = ""
 	return u.String()
 }
-
-// String names the remote for logs.
-func (r *Remote) String() string { return fmt.Sprintf("%s(%s)", r.Name, r.PackageType) }
