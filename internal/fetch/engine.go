@@ -97,6 +97,10 @@ type Engine struct {
 	rows     *objCache
 	mu       sync.Mutex
 	inflight map[string]*fill
+	// base outlives every client; Close cancels it and waits for fills.
+	base  context.Context
+	stop  context.CancelFunc
+	fills sync.WaitGroup
 }
 
 // New builds an engine.
@@ -114,6 +118,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 		opt.Client = NewClient()
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second)}
+	e.base, e.stop = context.WithCancel(context.Background())
 	if a, ok := d.Blobs.(Adopter); ok {
 		e.adopter = a
 		e.opt.SpoolDir = a.TempDir()
@@ -125,6 +130,13 @@ func New(d Deps, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// Close cancels the fills in flight (their clients are aborted, nothing is
+// stored) and waits for them, so backends can be closed after it.
+func (e *Engine) Close() {
+	e.stop()
+	e.fills.Wait()
 }
 
 // NewClient is the default upstream client.

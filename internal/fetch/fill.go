@@ -98,7 +98,7 @@ func (e *Engine) join(rem *registry.Remote, path string, stale *meta.Object) *fi
 		f = &fill{key: key, rem: rem, path: path, stale: stale, size: -1,
 			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1}
 		e.inflight[key] = f
-		go e.run(f)
+		e.fills.Go(func() { e.run(f) })
 	}
 	f.mu.Lock()
 	f.refs++
@@ -109,7 +109,7 @@ func (e *Engine) join(rem *registry.Remote, path string, stale *meta.Object) *fi
 // run is the fill's leader. It runs detached from every client: one that
 // disconnects does not cancel the fill the others are streaming.
 func (e *Engine) run(f *fill) {
-	ctx, cancel := context.WithTimeout(context.Background(), e.opt.FillTimeout)
+	ctx, cancel := context.WithTimeout(e.base, e.opt.FillTimeout)
 	defer cancel()
 	e.Metrics.FillsInFlight.Inc()
 	defer e.Metrics.FillsInFlight.Dec()

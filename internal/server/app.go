@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/api"
@@ -41,6 +42,7 @@ type App struct {
 
 	rec    *recorder.Recorder
 	cancel context.CancelFunc
+	bg     sync.WaitGroup
 	log    *slog.Logger
 }
 
@@ -78,10 +80,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		a.Close()
 		return nil, err
 	}
-	go reg.Watch(bg)
+	a.bg.Go(func() { reg.Watch(bg) })
 	a.rec = recorder.New(a.Meta, log, time.Second)
 	go a.rec.Run(bg)
-	go pruneAccessLog(bg, a.Meta, cfg.AccessLogDays, log)
+	a.bg.Go(func() { pruneAccessLog(bg, a.Meta, cfg.AccessLogDays, log) })
 
 	m := metrics.New()
 	m.CounterFunc("artifactapi_access_log_dropped_total", "Access-log records lost to a full queue.",
@@ -113,8 +115,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 
 // Close stops background work, flushes the access log and closes backends.
 func (a *App) Close() {
+	if a.Engine != nil {
+		a.Engine.Close()
+	}
 	if a.cancel != nil {
 		a.cancel()
+		a.bg.Wait()
 		a.rec.Wait()
 	}
 	if a.State != nil {
