@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+const objectCols = `remote, path, sha256, size, mutable, content_type, etag, last_modified, fetched_at, expires_at, last_access, hits`
+
+func scanObject(row pgx.Row) (meta.Object, error) {
+	var o meta.Object
+	var fetched, expires, access *time.Time
+	err := row.Scan(&o.Remote, &o.Path, &o.SHA256, &o.Size, &o.Mutable, &o.ContentType, &o.ETag, &o.LastModified,
+		&fetched, &expires, &access, &o.Hits)
+	o.FetchedAt, o.ExpiresAt, o.LastAccess = fromTS(fetched), fromTS(expires), fromTS(access)
+	return o, err
+}
+
+func collectObjects(rows pgx.Rows, err error) ([]meta.Object, error) {
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (meta.Object, error) { return scanObject(row) })
+	if out == nil && err == nil {
+		out = []meta.Object{}
+	}
+	return out, err
+}
+
+// GetObject implements meta.Store.
+func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object, error) {
+	o, err := scanObject(s.pool.QueryRow(ctx, `SELECT `+objectCols+` FROM objects WHERE remote = $1 AND path = $2`, remote, path))
+	return o, notFound(err)
+}
+
+// PutObject implements meta.Store. Usage (hits, last access) survives a
+// refill of the same path.
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO objects (`+objectCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
+		content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
+		fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
+		o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+		ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits)
+	return err
+}
+
+// TouchObject implements meta.Store.
+func (s *Store) TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET fetched_at = $3, expires_at = $4 WHERE remote = $1 AND path = $2`,
+		remote, path, ts(fetched), ts(expires))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
+
+// prefixWhere matches rows under prefix; the range on path lets the
+// primary key index find them, starts_with makes the match exact.
+const prefixWhere = `remote = $1 AND path >= $2 AND starts_with(path, $2)`
+
+// ListObjects implements meta.Store.
+func (s *Store) ListObjects(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error) {
+	return collectObjects(s.pool.Query(ctx, `SELECT `+objectCols+` FROM objects
+		WHERE `+prefixWhere+` AND path > $3 ORDER BY path LIMIT $4`, remote, prefix, after, limit))
+}
+
+// DeleteObjects implements meta.Store.
+func (s *Store) DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error) {
+	where, args := `remote = $1 AND path = $2`, []any{remote, path}
+	if path == "" {
+		where, args = prefixWhere, []any{remote, prefix}
+	}
+	return collectObjects(s.pool.Query(ctx, `DELETE FROM objects WHERE `+where+` RETURNING `+objectCols, args...))
+}
+
+// BlobReferenced implements meta.Store.
+func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
+	var ref bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE sha256 = $1)`, sha).Scan(&ref)
+	return ref, err
+}
+
+// Record implements meta.Store. Replicas flush concurrently; rows are
+// touched in key order so their transactions rarely deadlock, and one that
+// does is rerun.
+func (s *Store) Record(ctx context.Context, b meta.Batch) error {
+	usage := slices.Clone(b.Usage)
+	slices.SortFunc(usage, func(x, y meta.Usage) int { return cmp.Or(cmp.Compare(x.Remote, y.Remote), cmp.Compare(x.Path, y.Path)) })
+	remotes := make([]string, 0, len(b.Counters))
+	for r := range b.Counters {
+		remotes = append(remotes, r)
+	}
+	slices.Sort(remotes)
+	var err error
+	for range 5 {
+		if err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return record(ctx, tx, usage, remotes, b) }); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func record(ctx context.Context, tx pgx.Tx, usage []meta.Usage, remotes []string, b meta.Batch) error {
+	if len(usage) > 0 {
+		rs, ps, hits, at := make([]string, len(usage)), make([]string, len(usage)), make([]int64, len(usage)), make([]time.Time, len(usage))
+		for i, u := range usage {
+			rs[i], ps[i], hits[i], at[i] = u.Remote, u.Path, u.Hits, u.LastAccess
+		}
+		if _, err := tx.Exec(ctx, `UPDATE objects o SET hits = o.hits + u.hits, last_access = greatest(o.last_access, u.at)
+			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[]) AS u(remote, path, hits, at)
+			WHERE o.remote = u.remote AND o.path = u.path COLLATE "C"`, rs, ps, hits, at); err != nil {
+			return fmt.Errorf("usage: %w", err)
+		}
+	}
+	for _, remote := range remotes {
+		c := b.Counters[remote]
+		if _, err := tx.Exec(ctx, `INSERT INTO counters AS c (remote, hits, misses, stale, revalidated, errors, bytes_served, bytes_fetched)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (remote) DO UPDATE SET
+			hits = c.hits + excluded.hits, misses = c.misses + excluded.misses, stale = c.stale + excluded.stale,
+			revalidated = c.revalidated + excluded.revalidated, errors = c.errors + excluded.errors,
+			bytes_served = c.bytes_served + excluded.bytes_served, bytes_fetched = c.bytes_fetched + excluded.bytes_fetched`,
+			remote, c.Hits, c.Misses, c.Stale, c.Revalidated, c.Errors, c.BytesServed, c.BytesFetched); err != nil {
+			return fmt.Errorf("counters: %w", err)
+		}
+	}
+	if len(b.Access) == 0 {
+		return nil
+	}
+	// COPY: one round trip for the whole batch.
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log"},
+		[]string{"at", "remote", "path", "method", "status", "cache", "bytes", "duration_us", "client"},
+		pgx.CopyFromSlice(len(b.Access), func(i int) ([]any, error) {
+			a := b.Access[i]
+			return []any{a.Time, a.Remote, a.Path, a.Method, int32(a.Status), a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	return nil
+}
+
+// Stats implements meta.Store.
+func (s *Store) Stats(ctx context.Context) (map[string]meta.RemoteStats, error) {
+	out := map[string]meta.RemoteStats{}
+	rows, _ := s.pool.Query(ctx, `SELECT remote, hits, misses, stale, revalidated, errors, bytes_served, bytes_fetched FROM counters`)
+	var name string
+	var c meta.Counters
+	_, err := pgx.ForEachRow(rows, []any{&name, &c.Hits, &c.Misses, &c.Stale, &c.Revalidated, &c.Errors, &c.BytesServed, &c.BytesFetched}, func() error {
+		out[name] = meta.RemoteStats{Counters: c}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var n, size int64
+	rows, _ = s.pool.Query(ctx, `SELECT remote, count(*), coalesce(sum(size), 0) FROM objects GROUP BY remote`)
+	_, err = pgx.ForEachRow(rows, []any{&name, &n, &size}, func() error {
+		st := out[name]
+		st.Objects, st.StoredBytes = n, size
+		out[name] = st
+		return nil
+	})
+	return out, err
+}
+
+// PruneAccess implements meta.Store.
+func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM access_log WHERE at < $1`, before)
+	return tag.RowsAffected(), err
+}
+
+// CountAccess implements meta.Store.
+func (s *Store) CountAccess(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM access_log`).Scan(&n)
+	return n, err
+}

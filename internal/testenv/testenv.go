@@ -1,0 +1,99 @@
+// Package testenv hands tests fresh, isolated pieces of the shared backends
+// (a PostgreSQL schema, a Redis key space, an S3 bucket) named by the
+// ARTIFACTAPI_TEST_* variables. A test skips when its variable is unset and
+// fails when it is set but the service does not answer: CI sets them all, so
+// a missing service is a failure there, never a silent skip.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Variables that name the test services.
+const (
+	PostgresVar = "ARTIFACTAPI_TEST_POSTGRES" // postgres://user@host:port/db
+	RedisVar    = "ARTIFACTAPI_TEST_REDIS"    // redis://host:port/db
+	S3Var       = "ARTIFACTAPI_TEST_S3"       // http://access:secret@host:port
+)
+
+// Unique returns a short random name for a schema, bucket or key prefix.
+func Unique(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+func need(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Skipf("%s is not set", name)
+	}
+	return v
+}
+
+// Postgres returns a DSN whose search_path is a new, empty schema, dropped
+// when the test ends.
+func Postgres(t testing.TB) string {
+	t.Helper()
+	base := need(t, PostgresVar)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresVar, err)
+	}
+	defer conn.Close(ctx)
+	schema := Unique("t_")
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresVar, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Redis returns the Redis URL; tests keep apart by key prefixes.
+func Redis(t testing.TB) string {
+	t.Helper()
+	return need(t, RedisVar)
+}
+
+// S3Server is an S3 endpoint and its credentials.
+type S3Server struct {
+	Endpoint, AccessKey, SecretKey string
+	Secure                         bool
+}
+
+// S3 returns the S3 server; callers create their own bucket (Unique).
+func S3(t testing.TB) S3Server {
+	t.Helper()
+	u, err := url.Parse(need(t, S3Var))
+	if err != nil || u.User == nil {
+		t.Fatalf("%s must look like http://access:secret@host:port: %v", S3Var, err)
+	}
+	secret, _ := u.User.Password()
+	return S3Server{Endpoint: u.Host, AccessKey: u.User.Username(), SecretKey: secret, Secure: strings.EqualFold(u.Scheme, "https")}
+}
