@@ -120,11 +120,14 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 	t.Run("SizeMismatchStoresNothing", func(t *testing.T) {
 		s := newStore(t)
 		data := randBytes(t, 1000)
-		_, err := s.Put(ctx, bytes.NewReader(data), blob.Expect{Size: 999})
-		if !errors.Is(err, blob.ErrSizeMismatch) {
-			t.Fatalf("err = %v, want size mismatch", err)
+		for _, size := range []int64{999, 1001} { // longer, then shorter than announced
+			_, err := s.Put(ctx, bytes.NewReader(data), blob.Expect{Size: size})
+			if !errors.Is(err, blob.ErrSizeMismatch) {
+				t.Fatalf("size %d: err = %v, want size mismatch", size, err)
+			}
+			assertAbsent(t, s, digest(data))
+			assertAbsent(t, s, digest(data[:999]))
 		}
-		assertAbsent(t, s, digest(data))
 	})
 	t.Run("ReaderErrorStoresNothing", func(t *testing.T) {
 		s := newStore(t)

@@ -1,0 +1,251 @@
+// Package s3 is the blob store for many replicas: an S3 bucket (AWS S3,
+// MinIO, Ceph RGW, versitygw) through minio-go. Uploads go to a temp key
+// and are copied to blobs/sha256/{hash} only after the bytes hashed right.
+package s3
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/artifactapi/artifactapi/internal/blob"
+)
+
+// Config names the bucket and how to reach it.
+type Config struct {
+	Endpoint, AccessKey, SecretKey, Bucket, Region string
+	Secure                                         bool
+}
+
+// Store is a blob.Store on S3.
+type Store struct {
+	c      *minio.Client
+	bucket string
+	log    *slog.Logger
+}
+
+const (
+	tmpPrefix = "tmp/"
+	// partSize bounds the memory of one upload: minio-go holds one part in
+	// memory at a time, whatever the object's size.
+	partSize = 8 << 20
+	// maxCopy is S3's limit for a single server-side copy.
+	maxCopy = 5 << 30
+	// staleTemp is how old a temp must be before a starting replica deletes
+	// it: younger ones may be another replica's upload in progress.
+	staleTemp = 24 * time.Hour
+)
+
+// New connects, creates the bucket when it is missing and removes temps
+// that crashed uploads left more than a day ago.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
+	c, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:       cfg.Secure,
+		Region:       cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3 %s: %w", cfg.Endpoint, err)
+	}
+	s := &Store{c: c, bucket: cfg.Bucket, log: log}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ok, err := c.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("s3 %s bucket %q: %w", cfg.Endpoint, cfg.Bucket, err)
+	}
+	if !ok {
+		err := c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
+		if code := minio.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+			return nil, fmt.Errorf("s3 create bucket %q: %w", cfg.Bucket, err)
+		}
+		log.Info("s3 bucket created", "bucket", cfg.Bucket)
+	}
+	s.removeStaleTemps(ctx, time.Now().Add(-staleTemp))
+	return s, nil
+}
+
+// Name implements blob.Store.
+func (s *Store) Name() string { return "s3" }
+
+func key(sha string) string { return "blobs/sha256/" + sha }
+
+// Check implements blob.Store.
+func (s *Store) Check(ctx context.Context) error {
+	ok, err := s.c.BucketExists(ctx, s.bucket)
+	if err == nil && !ok {
+		err = fmt.Errorf("bucket %q is gone", s.bucket)
+	}
+	return err
+}
+
+// Put implements blob.Store.
+func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.Info, error) {
+	if want.SHA256 != "" && !blob.ValidDigest(want.SHA256) {
+		return blob.Info{}, blob.ErrBadDigest
+	}
+	h := blob.NewHasher()
+	if want.SHA256 != "" {
+		// Already stored: the bytes are read and verified, not uploaded again.
+		if info, err := s.Stat(ctx, want.SHA256); err == nil {
+			if _, err := io.Copy(h, r); err != nil {
+				return blob.Info{}, err
+			}
+			return info, want.Verify(h.Info())
+		}
+	}
+	tmp := tmpPrefix + uuid.NewString()
+	defer func() {
+		// Removed on every path: after the copy the temp is garbage, after a
+		// failure it must not linger. Detached so a cancelled fill still cleans up.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		s.c.RemoveObject(ctx, s.bucket, tmp, minio.RemoveObjectOptions{})
+	}()
+	size := want.Size
+	if size < 0 {
+		size = -1
+	}
+	src := &readErr{r: io.TeeReader(r, h)}
+	var body io.Reader = src
+	if size >= 0 {
+		// minio-go sends exactly size bytes or fails; what is beyond is
+		// checked below.
+		body = io.LimitReader(src, size)
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, tmp, body, size, minio.PutObjectOptions{
+		PartSize: partSize, ContentType: "application/octet-stream", DisableContentSha256: true,
+	})
+	if src.err != nil {
+		return blob.Info{}, src.err // the source failed, not S3
+	}
+	if err != nil {
+		if got := h.Info().Size; size >= 0 && got < size {
+			return blob.Info{}, fmt.Errorf("%w: want %d bytes, got %d", blob.ErrSizeMismatch, want.Size, got)
+		}
+		return blob.Info{}, fmt.Errorf("s3 upload: %w", err)
+	}
+	if size >= 0 {
+		// PutObject stops at size bytes; more would be a mismatch.
+		if n, _ := io.Copy(h, r); n > 0 {
+			return blob.Info{}, fmt.Errorf("%w: want %d bytes, got more", blob.ErrSizeMismatch, want.Size)
+		}
+	}
+	info := h.Info()
+	if err := want.Verify(info); err != nil {
+		return blob.Info{}, err
+	}
+	if err := s.commit(ctx, tmp, info); err != nil {
+		return blob.Info{}, fmt.Errorf("s3 commit %s: %w", info.SHA256, err)
+	}
+	return info, nil
+}
+
+// commit copies the verified temp to its content address, server side.
+func (s *Store) commit(ctx context.Context, tmp string, info blob.Info) error {
+	dst := minio.CopyDestOptions{Bucket: s.bucket, Object: key(info.SHA256)}
+	src := minio.CopySrcOptions{Bucket: s.bucket, Object: tmp}
+	var err error
+	if info.Size <= maxCopy {
+		_, err = s.c.CopyObject(ctx, dst, src)
+	} else {
+		_, err = s.c.ComposeObject(ctx, dst, src)
+	}
+	return err
+}
+
+// readErr remembers the source's own error, so that a broken upstream is
+// reported as itself rather than as whatever minio-go wraps it in.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// Open implements blob.Store. The reader seeks by ranged GETs.
+func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, blob.Info, error) {
+	info, err := s.Stat(ctx, sha)
+	if err != nil {
+		return nil, blob.Info{}, err
+	}
+	obj, err := s.c.GetObject(ctx, s.bucket, key(sha), minio.GetObjectOptions{})
+	if err != nil {
+		return nil, blob.Info{}, mapErr(err)
+	}
+	return obj, info, nil
+}
+
+// Stat implements blob.Store.
+func (s *Store) Stat(ctx context.Context, sha string) (blob.Info, error) {
+	if !blob.ValidDigest(sha) {
+		return blob.Info{}, blob.ErrBadDigest
+	}
+	st, err := s.c.StatObject(ctx, s.bucket, key(sha), minio.StatObjectOptions{})
+	if err != nil {
+		return blob.Info{}, mapErr(err)
+	}
+	return blob.Info{SHA256: sha, Size: st.Size}, nil
+}
+
+// Delete implements blob.Store.
+func (s *Store) Delete(ctx context.Context, sha string) error {
+	if !blob.ValidDigest(sha) {
+		return blob.ErrBadDigest
+	}
+	return mapErr(s.c.RemoveObject(ctx, s.bucket, key(sha), minio.RemoveObjectOptions{}))
+}
+
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if code := minio.ToErrorResponse(err).Code; code == "NoSuchKey" || code == "NotFound" {
+		return fmt.Errorf("%w: %v", blob.ErrNotFound, err)
+	}
+	return fmt.Errorf("s3: %w", err)
+}
+
+// removeStaleTemps deletes temps and unfinished multipart uploads older
+// than before; failures are logged, since the store works without it.
+func (s *Store) removeStaleTemps(ctx context.Context, before time.Time) {
+	n := 0
+	for obj := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: tmpPrefix, Recursive: true}) {
+		if obj.Err != nil {
+			s.log.Warn("s3 temp cleanup: list", "err", obj.Err)
+			break
+		}
+		if obj.LastModified.Before(before) {
+			if err := s.c.RemoveObject(ctx, s.bucket, obj.Key, minio.RemoveObjectOptions{}); err == nil {
+				n++
+			}
+		}
+	}
+	for up := range s.c.ListIncompleteUploads(ctx, s.bucket, tmpPrefix, true) {
+		if up.Err != nil {
+			s.log.Debug("s3 temp cleanup: list uploads", "err", up.Err)
+			break
+		}
+		if up.Initiated.Before(before) {
+			if err := s.c.RemoveIncompleteUpload(ctx, s.bucket, up.Key); err == nil {
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		s.log.Info("s3 temps from crashed uploads removed", "count", n)
+	}
+}
