@@ -12,8 +12,10 @@ build:
 run: build
 	./bin/artifactapi
 
+# The whole suite, with PostgreSQL, Redis and an S3 server up (see
+# scripts/with-services.sh); every backend runs the conformance suites.
 test:
-	$(GO) test -race -count=1 -timeout 15m ./...
+	scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

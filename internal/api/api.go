@@ -30,6 +30,9 @@ type Check struct {
 	Name    string
 	Backend string
 	Fn      func(ctx context.Context) error
+	// Degrades: a failure makes the service degraded (200) rather than
+	// down (503), because it still serves.
+	Degrades bool
 }
 
 // API serves /api/v2.

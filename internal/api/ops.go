@@ -44,6 +44,9 @@ func (a *API) health(w http.ResponseWriter, r *http.Request) {
 			res := checkResult{Backend: c.Backend, Status: "ok"}
 			if err := c.Fn(ctx); err != nil {
 				res.Status, res.Error = "down", err.Error()
+				if c.Degrades {
+					res.Status = "degraded"
+				}
 			}
 			mu.Lock()
 			results[c.Name] = res
@@ -53,8 +56,11 @@ func (a *API) health(w http.ResponseWriter, r *http.Request) {
 	wg.Wait()
 	status, code := "ok", http.StatusOK
 	for _, res := range results {
-		if res.Status != "ok" {
+		switch {
+		case res.Status == "down":
 			status, code = "down", http.StatusServiceUnavailable
+		case res.Status == "degraded" && status == "ok":
+			status = "degraded"
 		}
 	}
 	writeJSON(w, code, map[string]any{"status": status, "checks": results})

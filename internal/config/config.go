@@ -27,16 +27,29 @@ type Config struct {
 
 	FillTimeout   time.Duration
 	IdleTimeout   time.Duration
+	FillLockTTL   time.Duration
 	AccessLogDays int
 
-	Postgres Postgres
-	S3       S3
-	RedisURL string
+	Postgres    Postgres
+	S3          S3
+	RedisURL    string
+	RedisPrefix string
 }
 
 // Postgres are the seed's DB* settings.
 type Postgres struct {
 	Host, Port, User, Password, Name string
+	// URL, when set, is used instead of the parts (for sslmode and the like).
+	URL string
+}
+
+// DSN is the connection string pgx is given.
+func (p Postgres) DSN() string {
+	if p.URL != "" {
+		return p.URL
+	}
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(p.User, p.Password), Host: net.JoinHostPort(p.Host, p.Port), Path: "/" + p.Name}
+	return u.String()
 }
 
 // S3 are the seed's MINIO_* settings.
@@ -58,13 +71,16 @@ var Vars = [][3]string{
 	{"LOG_FORMAT", "text", "text | json"},
 	{"FILL_TIMEOUT", "1h", "longest one upstream fill may take"},
 	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
+	{"FILL_LOCK_TTL", "30s", "a replica that dies mid-fill blocks that artifact's fill on other replicas at most this long"},
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
 	{"DBUSER", "artifactapi", "PostgreSQL user"},
 	{"DBPASS", "artifactapi", "PostgreSQL password"},
 	{"DBNAME", "artifactapi", "PostgreSQL database"},
+	{"DATABASE_URL", "(built from DB*)", "PostgreSQL URL used instead of DBHOST..DBNAME, e.g. to set sslmode"},
 	{"REDIS_URL", "redis://localhost:6379/0", "Redis URL (STATE_DRIVER=redis)"},
+	{"REDIS_PREFIX", "artifactapi:", "prefix of every Redis key and channel, to share one Redis"},
 	{"MINIO_ENDPOINT", "localhost:9000", "S3 endpoint host:port (STORAGE_DRIVER=s3)"},
 	{"MINIO_ACCESS_KEY", "minioadmin", "S3 access key"},
 	{"MINIO_SECRET_KEY", "minioadmin", "S3 secret key"},
@@ -94,8 +110,9 @@ func Load(getenv Getenv) (*Config, error) {
 		PublicURL:     get("PUBLIC_URL", ""),
 		LogFormat:     get("LOG_FORMAT", "text"),
 		RedisURL:      get("REDIS_URL", "redis://localhost:6379/0"),
+		RedisPrefix:   get("REDIS_PREFIX", "artifactapi:"),
 		Postgres: Postgres{Host: get("DBHOST", "localhost"), Port: get("DBPORT", "5432"), User: get("DBUSER", "artifactapi"),
-			Password: get("DBPASS", "artifactapi"), Name: get("DBNAME", "artifactapi")},
+			Password: get("DBPASS", "artifactapi"), Name: get("DBNAME", "artifactapi"), URL: get("DATABASE_URL", "")},
 		S3: S3{Endpoint: get("MINIO_ENDPOINT", "localhost:9000"), AccessKey: get("MINIO_ACCESS_KEY", "minioadmin"),
 			SecretKey: get("MINIO_SECRET_KEY", "minioadmin"), Bucket: get("MINIO_BUCKET", "artifacts"), Region: get("MINIO_REGION", "us-east-1")},
 	}
@@ -124,6 +141,11 @@ func Load(getenv Getenv) (*Config, error) {
 		}
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	}
+	if c.AdminToken == "" && c.DBDriver != "sqlite" {
+		// A generated token lives in one replica's DATA_DIR; the others
+		// would not accept it.
+		return nil, fmt.Errorf("ADMIN_TOKEN: required with DB_DRIVER=%s, so every replica accepts the same token", c.DBDriver)
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return nil, fmt.Errorf("ADMIN_TOKEN: too short (%d characters); use at least 16", len(c.AdminToken))
 	}
@@ -134,8 +156,22 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.IdleTimeout, err = duration(get, "UPSTREAM_IDLE_TIMEOUT", "60s"); err != nil {
 		return nil, err
 	}
+	if c.FillLockTTL, err = duration(get, "FILL_LOCK_TTL", "30s"); err != nil {
+		return nil, err
+	}
 	if c.AccessLogDays, err = strconv.Atoi(get("ACCESS_LOG_DAYS", "30")); err != nil || c.AccessLogDays < 1 {
 		return nil, fmt.Errorf("ACCESS_LOG_DAYS=%q: want a whole number of days >= 1", getenv("ACCESS_LOG_DAYS"))
+	}
+	if c.Postgres.URL != "" {
+		if u, err := url.Parse(c.Postgres.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return nil, fmt.Errorf("DATABASE_URL: want postgres://user:password@host:port/db")
+		}
+	}
+	if _, err := strconv.Atoi(c.Postgres.Port); err != nil {
+		return nil, fmt.Errorf("DBPORT=%q: want a port number", c.Postgres.Port)
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+		return nil, fmt.Errorf("REDIS_URL=%q: want redis://[user:password@]host:port/db", c.RedisURL)
 	}
 	if c.S3.Secure, err = strconv.ParseBool(get("MINIO_SECURE", "false")); err != nil {
 		return nil, fmt.Errorf("MINIO_SECURE=%q: want true or false", getenv("MINIO_SECURE"))

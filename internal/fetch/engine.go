@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/events"
@@ -84,6 +86,7 @@ type Deps struct {
 	Breaker   Breaker
 	Recorder  Recorder
 	Events    Publisher
+	PubSub    PubSub // optional: row-cache invalidation across replicas
 	Metrics   *metrics.Metrics
 	Log       *slog.Logger
 	UserAgent string
@@ -97,6 +100,7 @@ type Engine struct {
 	rows     *objCache
 	mu       sync.Mutex
 	inflight map[string]*fill
+	id       string // tells this engine's invalidations from other replicas'
 	// base outlives every client; Close cancels it and waits for fills.
 	base  context.Context
 	stop  context.CancelFunc
@@ -119,6 +123,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second)}
 	e.base, e.stop = context.WithCancel(context.Background())
+	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {
 		e.adopter = a
 		e.opt.SpoolDir = a.TempDir()
@@ -178,6 +183,15 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 			return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
 		}
 	default:
+		// The database is unreachable. A row this replica knew is still
+		// good while fresh: its blob is content addressed, so serving it
+		// cannot be wrong. Anything else needs the database.
+		if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
+			e.Log.Warn("metadata store unavailable; serving the last known row", "remote", rem.Name, "path", path, "err", err)
+			if err := e.serveObject(w, r, known, "HIT"); !errors.Is(err, errBlobMissing) {
+				return err
+			}
+		}
 		e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
 		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 	}
@@ -267,8 +281,8 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 	if err != nil {
 		return 0, err
 	}
-	for _, o := range gone {
-		e.rows.drop(cacheKey(o.Remote, o.Path))
+	if len(gone) > 0 {
+		e.invalidate(ctx, remote, path+prefix, path == "")
 	}
 	seen := map[string]bool{}
 	for _, o := range gone {

@@ -268,6 +268,10 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		e.Log.Error("metadata write failed", "err", err)
 		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 	}
+	if f.stale != nil {
+		// Other replicas may hold the replaced row.
+		e.invalidate(ctx, f.rem.Name, f.path, false)
+	}
 	e.rows.put(f.key, obj)
 	f.obj = &obj
 	if f.stale != nil && f.stale.SHA256 != obj.SHA256 {

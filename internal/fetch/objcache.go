@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -8,10 +9,11 @@ import (
 )
 
 // objCache keeps recently used metadata rows in memory so a warm hit does
-// not query the database. Entries live briefly (ttl): this replica
-// invalidates its own on every change, and another replica's eviction is
-// seen within ttl (a blob deleted meanwhile reads as a miss, never as
-// wrong bytes).
+// not query the database. Entries are used for a short ttl; changes made by
+// this replica or announced by another drop them at once, and one missed
+// announcement is bounded by the ttl (a blob deleted meanwhile reads as a
+// miss, never as wrong bytes). Past the ttl an entry is still the last
+// known row, which serves hits while the database is unreachable.
 type objCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedObj
@@ -38,6 +40,14 @@ func (c *objCache) get(key string, now time.Time) (meta.Object, bool) {
 	return e.obj, true
 }
 
+// lastKnown returns the entry whatever its age.
+func (c *objCache) lastKnown(key string) (meta.Object, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e.obj, ok
+}
+
 func (c *objCache) put(key string, o meta.Object) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -58,5 +68,22 @@ func (c *objCache) put(key string, o meta.Object) {
 func (c *objCache) drop(key string) {
 	c.mu.Lock()
 	delete(c.entries, key)
+	c.mu.Unlock()
+}
+
+// dropPrefix drops every entry whose key starts with prefix.
+func (c *objCache) dropPrefix(prefix string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.entries {
+		if strings.HasPrefix(k, prefix) {
+			delete(c.entries, k)
+		}
+	}
+}
+
+func (c *objCache) clear() {
+	c.mu.Lock()
+	clear(c.entries)
 	c.mu.Unlock()
 }

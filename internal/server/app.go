@@ -17,18 +17,21 @@ import (
 	"github.com/artifactapi/artifactapi/internal/api"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+	blobs3 "github.com/artifactapi/artifactapi/internal/blob/s3"
 	"github.com/artifactapi/artifactapi/internal/breaker"
 	"github.com/artifactapi/artifactapi/internal/config"
 	"github.com/artifactapi/artifactapi/internal/events"
 	"github.com/artifactapi/artifactapi/internal/fetch"
 	"github.com/artifactapi/artifactapi/internal/format/types"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/postgres"
 	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/recorder"
 	"github.com/artifactapi/artifactapi/internal/registry"
 	"github.com/artifactapi/artifactapi/internal/state"
 	"github.com/artifactapi/artifactapi/internal/state/memory"
+	redisstate "github.com/artifactapi/artifactapi/internal/state/redis"
 )
 
 // App is a running server: its backends, background work and handler.
@@ -57,11 +60,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	if a.Meta, err = openMeta(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if a.Blobs, err = openBlobs(cfg); err != nil {
+	if a.Blobs, err = openBlobs(ctx, cfg, log); err != nil {
 		a.Meta.Close()
 		return nil, err
 	}
-	if a.State, err = openState(cfg); err != nil {
+	if a.State, err = openState(ctx, cfg); err != nil {
 		a.Meta.Close()
 		return nil, err
 	}
@@ -97,17 +100,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		log.Warn("circuit "+strings.TrimPrefix(typ, "circuit."), "remote", remote)
 		bus.Publish(events.Event{Type: typ, Remote: remote})
 	}
-	a.Engine, err = fetch.New(fetch.Deps{Objects: a.Meta, Blobs: a.Blobs, State: a.State, Breaker: brk, Recorder: a.rec,
+	a.Engine, err = fetch.New(fetch.Deps{Objects: a.Meta, Blobs: a.Blobs, State: a.State, PubSub: a.State, Breaker: brk, Recorder: a.rec,
 		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
-		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout})
+		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout, LockTTL: cfg.FillLockTTL})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.bg.Go(func() { a.Engine.WatchInvalidations(bg) })
 	mgmt := &api.API{Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
 		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
 		{Name: "storage", Backend: a.Blobs.Name(), Fn: a.Blobs.Check},
-		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping},
+		// Without the state store hits are still served and fills lock per
+		// replica: degraded, not down.
+		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping, Degrades: true},
 	}}
 	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version}
 	return a, nil
@@ -139,11 +145,17 @@ func openMeta(ctx context.Context, cfg *config.Config) (meta.Store, error) {
 			return nil, fmt.Errorf("DB_DRIVER=sqlite: %w", err)
 		}
 		return s, nil
+	case "postgres":
+		s, err := postgres.Open(ctx, cfg.Postgres.DSN())
+		if err != nil {
+			return nil, fmt.Errorf("DB_DRIVER=postgres (DBHOST=%s DBPORT=%s DBNAME=%s): %w", cfg.Postgres.Host, cfg.Postgres.Port, cfg.Postgres.Name, err)
+		}
+		return s, nil
 	}
-	return nil, fmt.Errorf("DB_DRIVER=%s: this build has no %s metadata store yet", cfg.DBDriver, cfg.DBDriver)
+	return nil, fmt.Errorf("DB_DRIVER=%s: unknown", cfg.DBDriver)
 }
 
-func openBlobs(cfg *config.Config) (blob.Store, error) {
+func openBlobs(ctx context.Context, cfg *config.Config, log *slog.Logger) (blob.Store, error) {
 	switch cfg.StorageDriver {
 	case "fs":
 		s, err := blobfs.New(filepath.Join(cfg.DataDir, "blobs"))
@@ -151,16 +163,30 @@ func openBlobs(cfg *config.Config) (blob.Store, error) {
 			return nil, fmt.Errorf("STORAGE_DRIVER=fs: %w", err)
 		}
 		return s, nil
+	case "s3":
+		c := cfg.S3
+		s, err := blobs3.New(ctx, blobs3.Config{Endpoint: c.Endpoint, AccessKey: c.AccessKey, SecretKey: c.SecretKey,
+			Bucket: c.Bucket, Region: c.Region, Secure: c.Secure}, log)
+		if err != nil {
+			return nil, fmt.Errorf("STORAGE_DRIVER=s3 (MINIO_ENDPOINT=%s MINIO_BUCKET=%s): %w", c.Endpoint, c.Bucket, err)
+		}
+		return s, nil
 	}
-	return nil, fmt.Errorf("STORAGE_DRIVER=%s: this build has no %s blob store yet", cfg.StorageDriver, cfg.StorageDriver)
+	return nil, fmt.Errorf("STORAGE_DRIVER=%s: unknown", cfg.StorageDriver)
 }
 
-func openState(cfg *config.Config) (state.Store, error) {
+func openState(ctx context.Context, cfg *config.Config) (state.Store, error) {
 	switch cfg.StateDriver {
 	case "memory":
 		return memory.New(), nil
+	case "redis":
+		s, err := redisstate.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("STATE_DRIVER=redis (REDIS_URL): %w", err)
+		}
+		return s, nil
 	}
-	return nil, fmt.Errorf("STATE_DRIVER=%s: this build has no %s state store yet", cfg.StateDriver, cfg.StateDriver)
+	return nil, fmt.Errorf("STATE_DRIVER=%s: unknown", cfg.StateDriver)
 }
 
 // adminToken is ADMIN_TOKEN, or the token kept in DATA_DIR/admin-token,
