@@ -76,8 +76,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
-	hostname, _ := os.Hostname()
-	bus := events.NewBus(bg, a.State, fmt.Sprintf("%s:%d", hostname, os.Getpid()), log)
+	bus := events.NewBus(bg, a.State, replicaID(), log)
 	reg := registry.New(a.Meta, a.State, types.All(), log)
 	if err := reg.Load(ctx); err != nil {
 		a.Close()
@@ -187,6 +186,15 @@ func openState(ctx context.Context, cfg *config.Config) (state.Store, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("STATE_DRIVER=%s: unknown", cfg.StateDriver)
+}
+
+// replicaID names this replica in events: host and pid for people, and a
+// random part so that two servers in one process (tests) differ too.
+func replicaID() string {
+	hostname, _ := os.Hostname()
+	b := make([]byte, 2)
+	rand.Read(b)
+	return fmt.Sprintf("%s:%d:%s", hostname, os.Getpid(), hex.EncodeToString(b))
 }
 
 // adminToken is ADMIN_TOKEN, or the token kept in DATA_DIR/admin-token,

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,39 @@ func S3(t testing.TB) S3Server {
 	}
 	secret, _ := u.User.Password()
 	return S3Server{Endpoint: u.Host, AccessKey: u.User.Username(), SecretKey: secret, Secure: strings.EqualFold(u.Scheme, "https")}
+}
+
+// ScaleOut is the server environment for the shared backends: a fresh
+// PostgreSQL schema, S3 bucket and Redis prefix. Servers started with the
+// same map are replicas of one installation.
+func ScaleOut(t testing.TB) map[string]string {
+	t.Helper()
+	s3 := S3(t)
+	return map[string]string{
+		"DB_DRIVER": "postgres", "DATABASE_URL": Postgres(t),
+		"STORAGE_DRIVER": "s3", "MINIO_ENDPOINT": s3.Endpoint, "MINIO_ACCESS_KEY": s3.AccessKey,
+		"MINIO_SECRET_KEY": s3.SecretKey, "MINIO_SECURE": strconv.FormatBool(s3.Secure), "MINIO_BUCKET": Unique("b-"),
+		"STATE_DRIVER": "redis", "REDIS_URL": Redis(t), "REDIS_PREFIX": Unique("t") + ":",
+		"ADMIN_TOKEN": "test-token-0123456789",
+	}
+}
+
+// Via returns env with the service at key (DATABASE_URL, REDIS_URL or
+// MINIO_ENDPOINT) reached through a cuttable proxy.
+func Via(t testing.TB, env map[string]string, key string) *Proxy {
+	t.Helper()
+	v := env[key]
+	var host string
+	if key == "MINIO_ENDPOINT" {
+		host = v
+	} else {
+		u, err := url.Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host = u.Host
+	}
+	p := NewProxy(t, host)
+	env[key] = strings.Replace(v, host, p.Addr, 1)
+	return p
 }

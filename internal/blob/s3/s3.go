@@ -50,6 +50,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		Secure:       cfg.Secure,
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
+		// A few quick retries: an S3 outage should become a clear 503
+		// within seconds, not after minio-go's default ten.
+		MaxRetries: 3,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 %s: %w", cfg.Endpoint, err)

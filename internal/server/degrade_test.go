@@ -1,0 +1,118 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/testenv"
+)
+
+type healthReport struct {
+	Status string
+	Checks map[string]struct{ Backend, Status, Error string }
+}
+
+func (h *harness) health() (int, healthReport) {
+	var out healthReport
+	code := h.api("GET", "/api/v2/health", nil, &out)
+	return code, out
+}
+
+func TestRedisDownServesAndDegrades(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) })
+	env := testenv.ScaleOut(t)
+	redis := testenv.Via(t, env, "REDIS_URL")
+	h := newHarness(t, env)
+	h.remote("r", up.URL, nil)
+	h.get("/api/v1/remote/r/warm")
+
+	redis.Cut()
+	if resp, body, err := h.get("/api/v1/remote/r/warm"); err != nil || resp.StatusCode != 200 || resp.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("hit with Redis down: %v %s", err, body)
+	}
+	// A miss fills under this replica's own lock.
+	if resp, body, err := h.get("/api/v1/remote/r/cold"); err != nil || resp.StatusCode != 200 || string(body) != "bytes of /cold" {
+		t.Fatalf("miss with Redis down: %v %d %s", err, resp.StatusCode, body)
+	}
+	if code, rep := h.health(); code != 200 || rep.Status != "degraded" || rep.Checks["state"].Status != "degraded" {
+		t.Fatalf("health with Redis down: %d %+v", code, rep)
+	}
+
+	redis.Restore()
+	waitUntil(t, "health to recover with Redis back", func() bool {
+		code, rep := h.health()
+		return code == 200 && rep.Status == "ok"
+	})
+}
+
+func TestPostgresDownKnownHitsServed(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) })
+	env := testenv.ScaleOut(t)
+	pg := testenv.Via(t, env, "DATABASE_URL")
+	h := newHarness(t, env)
+	h.remote("r", up.URL, nil)
+	h.get("/api/v1/remote/r/known")
+	hits := up.hits.Load()
+
+	pg.Cut()
+	// Past the row cache's 2 s freshness, so the hit is served from the
+	// last known row rather than a cache entry still in use.
+	time.Sleep(2100 * time.Millisecond)
+	if resp, body, err := h.get("/api/v1/remote/r/known"); err != nil || resp.StatusCode != 200 || string(body) != "bytes of /known" {
+		t.Fatalf("known hit with PostgreSQL down: %v %s", err, body)
+	}
+	// An unknown path cannot be checked: a clear 503, and upstream is not asked.
+	if resp, body, _ := h.get("/api/v1/remote/r/unknown"); resp.StatusCode != 503 || !bytes.Contains(body, []byte("metadata store unavailable")) {
+		t.Fatalf("unknown path with PostgreSQL down: %d %s", resp.StatusCode, body)
+	}
+	if up.hits.Load() != hits {
+		t.Fatal("upstream asked while the metadata store was down")
+	}
+	if code := h.api("GET", "/api/v2/remotes", nil, nil); code != 503 {
+		t.Fatalf("list remotes with PostgreSQL down: %d", code)
+	}
+	if code, rep := h.health(); code != 503 || rep.Checks["db"].Status != "down" {
+		t.Fatalf("health with PostgreSQL down: %d %+v", code, rep)
+	}
+
+	pg.Restore()
+	waitUntil(t, "the proxy to work with PostgreSQL back", func() bool {
+		resp, _, err := h.get("/api/v1/remote/r/unknown")
+		return err == nil && resp.StatusCode == 200
+	})
+}
+
+func TestS3DownClear503NothingStored(t *testing.T) {
+	data := randomBytes(1 << 20)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write(data) })
+	env := testenv.ScaleOut(t)
+	s3 := testenv.Via(t, env, "MINIO_ENDPOINT")
+	h := newHarness(t, env)
+	h.remote("r", up.URL, nil)
+	h.get("/api/v1/remote/r/stored")
+
+	s3.Cut()
+	if resp, body, _ := h.get("/api/v1/remote/r/stored"); resp.StatusCode != 503 {
+		t.Fatalf("hit with S3 down: %d %q", resp.StatusCode, body[:min(len(body), 200)])
+	}
+	// A miss may start streaming, but must never complete as a 200.
+	resp, body, err := h.get("/api/v1/remote/r/new")
+	if err == nil && resp.StatusCode == 200 {
+		t.Fatalf("miss with S3 down answered a complete 200 (%d bytes)", len(body))
+	}
+	if code, rep := h.health(); code != 503 || rep.Checks["storage"].Status != "down" {
+		t.Fatalf("health with S3 down: %d %+v", code, rep)
+	}
+
+	s3.Restore()
+	for _, o := range h.objects("r") {
+		if o["path"] == "new" {
+			t.Fatalf("a fill that could not be stored left a row: %v", o)
+		}
+	}
+	if resp, body, err := h.get("/api/v1/remote/r/new"); err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("after S3 is back: %v %d", err, resp.StatusCode)
+	}
+}
