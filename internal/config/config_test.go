@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,19 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.HasPrefix(err.Error(), name+"=") && !strings.HasPrefix(err.Error(), name+":") {
 			t.Errorf("%s=%s: err = %v, want it to name the variable", name, val, err)
+		}
+	}
+}
+
+// The README's table must name every variable the server reads.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(readme), "`"+v[0]+"`") {
+			t.Errorf("README does not document %s", v[0])
 		}
 	}
 }
