@@ -151,7 +151,9 @@ func TestReplicasShareEventsStatsAndCircuit(t *testing.T) {
 	// Stats count both replicas' traffic.
 	b.get("/api/v1/remote/r/one") // a hit on b
 	waitUntil(t, "cluster-wide stats", func() bool {
-		var st struct{ Remotes map[string]struct{ Hits, Misses int64 } }
+		var st struct {
+			Remotes map[string]struct{ Hits, Misses int64 }
+		}
 		a.api("GET", "/api/v2/stats", nil, &st)
 		return st.Remotes["r"].Hits == 1 && st.Remotes["r"].Misses == 1
 	})
