@@ -89,9 +89,9 @@ func (g *Registry) Changed(ctx context.Context) error {
 	return nil
 }
 
-// Watch reloads on every change notice until ctx ends. When the channel
-// breaks (a state backend restart) it resubscribes and reloads, so a notice
-// missed in between is not lost for long.
+// Watch reloads on every change notice until ctx ends. Notices sent while
+// the channel was broken (a state backend outage) are lost, so every
+// successful (re)subscription is followed by a full reload.
 func (g *Registry) Watch(ctx context.Context) {
 	for ctx.Err() == nil {
 		ch, err := g.ps.Subscribe(ctx, ConfigChannel)
@@ -103,16 +103,16 @@ func (g *Registry) Watch(ctx context.Context) {
 			}
 			continue
 		}
+		g.reload(ctx)
 		for range ch {
-			if err := g.Load(ctx); err != nil {
-				g.log.Error("config reload failed", "err", err)
-			}
+			g.reload(ctx)
 		}
-		if ctx.Err() == nil {
-			if err := g.Load(ctx); err != nil {
-				g.log.Error("config reload failed", "err", err)
-			}
-		}
+	}
+}
+
+func (g *Registry) reload(ctx context.Context) {
+	if err := g.Load(ctx); err != nil && ctx.Err() == nil {
+		g.log.Error("config reload failed", "err", err)
 	}
 }
 

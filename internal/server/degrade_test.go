@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -115,4 +116,24 @@ func TestS3DownClear503NothingStored(t *testing.T) {
 	if resp, body, err := h.get("/api/v1/remote/r/new"); err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
 		t.Fatalf("after S3 is back: %v %d", err, resp.StatusCode)
 	}
+}
+
+// A replica cut off from Redis misses the change notices sent meanwhile;
+// once Redis is back it must catch up without another change.
+func TestRedisOutageMissedConfigCaughtUp(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) })
+	env := testenv.ScaleOut(t)
+	a := newHarness(t, env)
+	benv := maps.Clone(env)
+	redis := testenv.Via(t, benv, "REDIS_URL")
+	b := newHarness(t, benv)
+
+	redis.Cut()
+	time.Sleep(200 * time.Millisecond) // let b notice its subscription broke
+	a.remote("late", up.URL, nil)
+	redis.Restore()
+	waitUntil(t, "the replica that was cut off to serve the remote created meanwhile", func() bool {
+		resp, _, err := b.get("/api/v1/remote/late/f")
+		return err == nil && resp.StatusCode == 200
+	})
 }
