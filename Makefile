@@ -4,7 +4,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test lint fmt bench clean
+.PHONY: build run test lint fmt bench bench-scaleout clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/artifactapi ./cmd/artifactapi
@@ -29,6 +29,11 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/
 	$(GO) build -o bin/bench ./bench
 	./bin/bench -bin bin/artifactapi
+
+# The same load run with the proxy on PostgreSQL + Redis + S3 (versitygw).
+bench-scaleout: build
+	$(GO) build -o bin/bench ./bench
+	scripts/with-services.sh ./bin/bench -bin bin/artifactapi -scaleout
 
 clean:
 	rm -rf bin

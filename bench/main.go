@@ -36,7 +36,16 @@ func main() {
 	dur := flag.Duration("duration", 5*time.Second, "length of each load run")
 	bigMB := flag.Int("big-mb", 200, "size of the large-object hit test")
 	fillMB := flag.Int("fill-mb", 1024, "size of the cold fill RSS test")
+	scaleOut := flag.Bool("scaleout", false, "run the proxy on PostgreSQL + Redis + S3 (the ARTIFACTAPI_TEST_* services)")
 	flag.Parse()
+	var env []string
+	backends := "embedded: SQLite + files + memory"
+	if *scaleOut {
+		var drop func()
+		env, drop = scaleOutEnv()
+		defer drop()
+		backends = "scale-out: PostgreSQL + S3 + Redis"
+	}
 
 	work, err := os.MkdirTemp("", "artifactapi-bench")
 	check(err)
@@ -53,7 +62,7 @@ func main() {
 	fs := startChild(os.Args[0], "fileserver", files)
 	fsAddr := readAddr(fs)
 	defer fs.Process.Kill()
-	proxy, token, pAddr := startProxy(*bin, work)
+	proxy, token, pAddr := startProxy(*bin, work, env)
 	defer proxy.Process.Kill()
 	api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"b","package_type":"generic","base_url":"http://%s"}`, fsAddr))
 	px := "http://" + pAddr + "/api/v1/remote/b/"
@@ -65,7 +74,7 @@ func main() {
 	}
 	get(px+"big", nil)
 
-	fmt.Printf("# ArtifactAPI bench (%d cores, %s per run)\n\n", runtimeCPUs(), *dur)
+	fmt.Printf("# ArtifactAPI bench (%s; %d cores, %s per run)\n\n", backends, runtimeCPUs(), *dur)
 	fmt.Println("| test | http.FileServer | ArtifactAPI | ratio | target |")
 	fmt.Println("|---|---|---|---|---|")
 	smallPaths := func(base string) func(i int) string {
@@ -174,7 +183,7 @@ func readAddr(cmd *exec.Cmd) string {
 	return strings.TrimSpace(string(buf[:n]))
 }
 
-func startProxy(bin, work string) (*exec.Cmd, string, string) {
+func startProxy(bin, work string, env []string) (*exec.Cmd, string, string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	addr := ln.Addr().String()
@@ -182,6 +191,7 @@ func startProxy(bin, work string) (*exec.Cmd, string, string) {
 	token := "bench-token-0123456789"
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "DATA_DIR="+filepath.Join(work, "data"), "LISTEN_ADDR="+addr, "ADMIN_TOKEN="+token, "LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	check(cmd.Start())
 	for i := 0; ; i++ {

@@ -25,9 +25,11 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 
-	FillTimeout   time.Duration
-	IdleTimeout   time.Duration
-	FillLockTTL   time.Duration
+	FillTimeout time.Duration
+	IdleTimeout time.Duration
+	FillLockTTL time.Duration
+	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
+	BlobCacheSize int64
 	AccessLogDays int
 
 	Postgres    Postgres
@@ -87,6 +89,7 @@ var Vars = [][3]string{
 	{"MINIO_BUCKET", "artifacts", "S3 bucket (created when missing)"},
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
+	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 }
 
 // Getenv is how values are read (os.Getenv, or a map in tests).
@@ -159,6 +162,9 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.FillLockTTL, err = duration(get, "FILL_LOCK_TTL", "30s"); err != nil {
 		return nil, err
 	}
+	if c.BlobCacheSize, err = byteSize(get("BLOB_CACHE_SIZE", "1GB")); err != nil {
+		return nil, fmt.Errorf("BLOB_CACHE_SIZE=%q: %v", getenv("BLOB_CACHE_SIZE"), err)
+	}
 	if c.AccessLogDays, err = strconv.Atoi(get("ACCESS_LOG_DAYS", "30")); err != nil || c.AccessLogDays < 1 {
 		return nil, fmt.Errorf("ACCESS_LOG_DAYS=%q: want a whole number of days >= 1", getenv("ACCESS_LOG_DAYS"))
 	}
@@ -199,3 +205,24 @@ func duration(get func(k, def string) string, name, def string) (time.Duration, 
 
 // Env is os.Getenv.
 var Env Getenv = os.Getenv
+
+// byteSize parses "0", "512MB", "10GB", "1TB" or a plain byte count.
+func byteSize(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}}
+	v = strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a size such as 0, 512MB or 10GB")
+	}
+	return n * mult, nil
+}

@@ -46,3 +46,16 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1GB": 1 << 30, "512mb": 512 << 20, "10 GB": 10 << 30, "4096": 4096, "2KB": 2048} {
+		if got, err := byteSize(in); err != nil || got != want {
+			t.Errorf("byteSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1GB", "GB", "1.5GB", "10XB"} {
+		if _, err := byteSize(bad); err == nil {
+			t.Errorf("byteSize(%q) accepted", bad)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/blob"
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
 	blobs3 "github.com/artifactapi/artifactapi/internal/blob/s3"
+	"github.com/artifactapi/artifactapi/internal/blob/tiered"
 	"github.com/artifactapi/artifactapi/internal/breaker"
 	"github.com/artifactapi/artifactapi/internal/config"
 	"github.com/artifactapi/artifactapi/internal/events"
@@ -169,7 +170,14 @@ func openBlobs(ctx context.Context, cfg *config.Config, log *slog.Logger) (blob.
 		if err != nil {
 			return nil, fmt.Errorf("STORAGE_DRIVER=s3 (MINIO_ENDPOINT=%s MINIO_BUCKET=%s): %w", c.Endpoint, c.Bucket, err)
 		}
-		return s, nil
+		if cfg.BlobCacheSize == 0 {
+			return s, nil
+		}
+		t, err := tiered.New(s, filepath.Join(cfg.DataDir, "blobcache"), cfg.BlobCacheSize, log)
+		if err != nil {
+			return nil, fmt.Errorf("BLOB_CACHE_SIZE (in DATA_DIR=%s): %w", cfg.DataDir, err)
+		}
+		return t, nil
 	}
 	return nil, fmt.Errorf("STORAGE_DRIVER=%s: unknown", cfg.StorageDriver)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/artifactapi/artifactapi/internal/blob"
 )
@@ -184,4 +185,18 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// Walk calls fn for every committed blob, for callers that index the store
+// (the local cache tier rebuilds its LRU from it at start).
+func (s *Store) Walk(fn func(sha string, size int64, mod time.Time)) error {
+	return filepath.WalkDir(s.casDir(), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !blob.ValidDigest(d.Name()) {
+			return nil
+		}
+		if st, err := d.Info(); err == nil {
+			fn(d.Name(), st.Size(), st.ModTime())
+		}
+		return nil
+	})
 }

@@ -179,17 +179,23 @@ func (e *readErr) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Open implements blob.Store. The reader seeks by ranged GETs.
+// Open implements blob.Store. One GET both proves the blob exists and
+// starts the body (a separate HEAD would double the round trips of every
+// hit); seeking issues ranged GETs.
 func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, blob.Info, error) {
-	info, err := s.Stat(ctx, sha)
-	if err != nil {
-		return nil, blob.Info{}, err
+	if !blob.ValidDigest(sha) {
+		return nil, blob.Info{}, blob.ErrBadDigest
 	}
 	obj, err := s.c.GetObject(ctx, s.bucket, key(sha), minio.GetObjectOptions{})
 	if err != nil {
 		return nil, blob.Info{}, mapErr(err)
 	}
-	return obj, info, nil
+	st, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, blob.Info{}, mapErr(err)
+	}
+	return obj, blob.Info{SHA256: sha, Size: st.Size}, nil
 }
 
 // Stat implements blob.Store.

@@ -1,0 +1,232 @@
+// Package tiered keeps a bounded local copy of a shared blob store's hot
+// blobs. With S3 behind it every hit would otherwise be a round trip to
+// the object store; blobs are content addressed, so a local copy can never
+// be stale, only evicted.
+package tiered
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/blob"
+	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+)
+
+// Store is a blob.Store: writes go to the shared store, reads come from the
+// local copy when it has one.
+type Store struct {
+	shared blob.Store
+	local  *blobfs.Store
+	max    int64
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	lru     *list.List // front: most recently used; values are *entry
+	index   map[string]*list.Element
+	used    int64
+	filling map[string]bool
+	slots   chan struct{} // bounds background copies from the shared store
+}
+
+type entry struct {
+	sha  string
+	size int64
+}
+
+// New keeps up to max bytes of shared's blobs under dir. Blobs already in
+// dir (from before a restart) are kept, oldest first in line for eviction.
+func New(shared blob.Store, dir string, max int64, log *slog.Logger) (*Store, error) {
+	local, err := blobfs.New(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{shared: shared, local: local, max: max, log: log, lru: list.New(),
+		index: map[string]*list.Element{}, filling: map[string]bool{}, slots: make(chan struct{}, 2)}
+	type found struct {
+		entry
+		mod time.Time
+	}
+	var all []found
+	if err := local.Walk(func(sha string, size int64, mod time.Time) { all = append(all, found{entry{sha, size}, mod}) }); err != nil {
+		return nil, fmt.Errorf("local blob cache: %w", err)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].mod.After(all[j].mod) })
+	for _, f := range all {
+		s.index[f.sha] = s.lru.PushBack(&entry{f.sha, f.size})
+		s.used += f.size
+	}
+	s.evict(context.Background())
+	return s, nil
+}
+
+// Name implements blob.Store: the shared store is the one that matters.
+func (s *Store) Name() string { return s.shared.Name() }
+
+// Check implements blob.Store.
+func (s *Store) Check(ctx context.Context) error { return s.shared.Check(ctx) }
+
+// Put implements blob.Store.
+func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.Info, error) {
+	return s.shared.Put(ctx, r, want)
+}
+
+// TempDir and Adopt let a fill's spool file become the local copy by
+// rename once the shared store has the bytes.
+func (s *Store) TempDir() string { return s.local.TempDir() }
+
+// Adopt uploads the verified file at path to the shared store, then keeps
+// it as the local copy. The file is gone afterwards either way.
+func (s *Store) Adopt(ctx context.Context, path string, info blob.Info) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	_, err = s.shared.Put(ctx, io.NewSectionReader(f, 0, info.Size), blob.Expect{SHA256: info.SHA256, Size: info.Size})
+	f.Close()
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	if err := s.local.Adopt(ctx, path, info); err != nil {
+		s.log.Warn("local blob cache: keep failed", "sha256", info.SHA256, "err", err)
+		os.Remove(path)
+		return nil // the shared store has it: the commit succeeded
+	}
+	s.add(ctx, info)
+	return nil
+}
+
+// Open implements blob.Store: the local copy, or the shared store while a
+// local copy is made in the background.
+func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, blob.Info, error) {
+	if s.touch(sha) {
+		r, info, err := s.local.Open(ctx, sha)
+		if err == nil {
+			return r, info, nil
+		}
+		s.forget(sha)
+	}
+	r, info, err := s.shared.Open(ctx, sha)
+	if err == nil {
+		s.copyLater(info)
+	}
+	return r, info, err
+}
+
+// Stat implements blob.Store.
+func (s *Store) Stat(ctx context.Context, sha string) (blob.Info, error) {
+	return s.shared.Stat(ctx, sha)
+}
+
+// Delete implements blob.Store.
+func (s *Store) Delete(ctx context.Context, sha string) error {
+	s.forget(sha)
+	if err := s.local.Delete(ctx, sha); err != nil {
+		return err
+	}
+	return s.shared.Delete(ctx, sha)
+}
+
+func (s *Store) touch(sha string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.index[sha]
+	if ok {
+		s.lru.MoveToFront(el)
+	}
+	return ok
+}
+
+func (s *Store) forget(sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if el, ok := s.index[sha]; ok {
+		s.used -= el.Value.(*entry).size
+		s.lru.Remove(el)
+		delete(s.index, sha)
+	}
+}
+
+func (s *Store) add(ctx context.Context, info blob.Info) {
+	s.mu.Lock()
+	if _, ok := s.index[info.SHA256]; !ok {
+		s.index[info.SHA256] = s.lru.PushFront(&entry{info.SHA256, info.Size})
+		s.used += info.Size
+	}
+	s.mu.Unlock()
+	s.evict(ctx)
+}
+
+// evict deletes least recently used copies until the cache fits. A copy
+// being read stays readable: its file is only unlinked.
+func (s *Store) evict(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		if s.used <= s.max || s.lru.Len() == 0 {
+			s.mu.Unlock()
+			return
+		}
+		e := s.lru.Remove(s.lru.Back()).(*entry)
+		delete(s.index, e.sha)
+		s.used -= e.size
+		s.mu.Unlock()
+		if err := s.local.Delete(ctx, e.sha); err != nil {
+			s.log.Warn("local blob cache: evict failed", "sha256", e.sha, "err", err)
+		}
+	}
+}
+
+// copyLater copies a blob from the shared store in the background, at most
+// two at a time, skipping blobs too big to be worth a quarter of the cache.
+func (s *Store) copyLater(info blob.Info) {
+	if info.Size > s.max/4 {
+		return
+	}
+	s.mu.Lock()
+	if s.filling[info.SHA256] {
+		s.mu.Unlock()
+		return
+	}
+	s.filling[info.SHA256] = true
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.filling, info.SHA256)
+			s.mu.Unlock()
+		}()
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		default:
+			return // busy: the next miss will try again
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := s.copy(ctx, info); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			s.log.Warn("local blob cache: copy failed", "sha256", info.SHA256, "err", err)
+		}
+	}()
+}
+
+func (s *Store) copy(ctx context.Context, info blob.Info) error {
+	r, _, err := s.shared.Open(ctx, info.SHA256)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	// Verified against its own address: a copy is never trusted blindly.
+	if _, err := s.local.Put(ctx, r, blob.Expect{SHA256: info.SHA256, Size: info.Size}); err != nil {
+		return err
+	}
+	s.add(ctx, info)
+	return nil
+}
