@@ -194,6 +194,19 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("prune %d %v", n, err)
 		}
 	})
+	t.Run("LargeBatch", func(t *testing.T) {
+		s := newStore(t)
+		rows := make([]meta.Access, 1234) // several full chunks and a partial one
+		for i := range rows {
+			rows[i] = meta.Access{Time: time.Now().UTC(), Remote: "r", Path: fmt.Sprintf("p/%d", i), Method: "GET", Status: 200, Cache: "MISS", Bytes: int64(i)}
+		}
+		if err := s.Record(ctx, meta.Batch{Access: rows}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountAccess(ctx); err != nil || n != int64(len(rows)) {
+			t.Fatalf("access rows %d %v, want %d", n, err, len(rows))
+		}
+	})
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(ctx); err != nil {
 			t.Fatal(err)

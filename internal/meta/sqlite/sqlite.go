@@ -18,7 +18,8 @@ import (
 
 // Store is a meta.Store on SQLite.
 type Store struct {
-	db *sql.DB
+	db         *sql.DB
+	accessStmt *sql.Stmt // a full chunk of access rows
 }
 
 // Open opens (creating and migrating) the database file at path.
@@ -41,6 +42,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if s.accessStmt, err = db.PrepareContext(ctx, accessInsert(accessChunk)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
 	return s, nil
 }
 
@@ -54,7 +59,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close implements meta.Store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.accessStmt.Close()
+	return s.db.Close()
+}
 
 // migrations are applied in order, each once; append, never edit.
 var migrations = []string{
