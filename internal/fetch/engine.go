@@ -98,6 +98,7 @@ type Engine struct {
 	opt      Options
 	adopter  Adopter
 	rows     *objCache
+	small    *smallCache
 	mu       sync.Mutex
 	inflight map[string]*fill
 	id       string // tells this engine's invalidations from other replicas'
@@ -121,7 +122,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.Client == nil {
 		opt.Client = NewClient()
 	}
-	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second)}
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second), small: newSmallCache(smallCacheSize)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {
@@ -216,6 +217,13 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 // serveObject serves a committed object with Range, HEAD and conditional
 // request support.
 func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
+	if obj.Size <= smallObject {
+		if data, ok := e.small.get(obj.SHA256); ok {
+			e.objectHeaders(w, obj, cache)
+			http.ServeContent(writeOnly{w}, r, "", modTime(obj), bytes.NewReader(data))
+			return nil
+		}
+	}
 	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
 	if errors.Is(err, blob.ErrNotFound) {
 		// The row outlived its blob (an eviction raced a fill): drop it
@@ -230,6 +238,26 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
 	}
 	defer rc.Close()
+	if obj.Size <= smallObject {
+		// Small objects are kept in memory and go out in one write with
+		// their headers: a file open, sendfile and close would cost more
+		// than the bytes.
+		data := make([]byte, obj.Size)
+		if _, err := io.ReadFull(rc, data); err != nil {
+			e.Log.Error("blob read failed", "sha256", obj.SHA256, "err", err)
+			return apierr.New(apierr.ErrUnavailable, "blob store read failed")
+		}
+		e.small.put(obj.SHA256, data)
+		e.objectHeaders(w, obj, cache)
+		http.ServeContent(writeOnly{w}, r, "", modTime(obj), bytes.NewReader(data))
+		return nil
+	}
+	e.objectHeaders(w, obj, cache)
+	http.ServeContent(w, r, "", modTime(obj), rc)
+	return nil
+}
+
+func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache string) {
 	h := w.Header()
 	ct := obj.ContentType
 	if ct == "" {
@@ -240,33 +268,25 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 	h.Set("X-Cache", cache)
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("X-Checksum-Sha256", obj.SHA256)
-	modtime := obj.FetchedAt
-	if t, err := http.ParseTime(obj.LastModified); err == nil {
-		modtime = t
-	}
 	if cache == "HIT" && e.Events != nil {
 		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
 	}
-	if obj.Size <= smallObject {
-		// Small objects go out in one write with their headers; sendfile
-		// would cost a header flush plus a syscall for a few bytes.
-		bp := bufPool.Get().(*[]byte)
-		defer bufPool.Put(bp)
-		n, err := io.ReadFull(rc, (*bp)[:obj.Size])
-		if err != nil {
-			e.Log.Error("blob read failed", "sha256", obj.SHA256, "err", err)
-			return apierr.New(apierr.ErrUnavailable, "blob store read failed")
-		}
-		http.ServeContent(writeOnly{w}, r, "", modtime, bytes.NewReader((*bp)[:n]))
-		return nil
-	}
-	http.ServeContent(w, r, "", modtime, rc)
-	return nil
 }
 
-// smallObject is the size up to which a hit is served from memory; it
-// must not exceed the buffer pool's buffers.
-const smallObject = 32 << 10
+// modTime is the upstream's Last-Modified, or when the object was fetched.
+func modTime(obj meta.Object) time.Time {
+	if t, err := http.ParseTime(obj.LastModified); err == nil {
+		return t
+	}
+	return obj.FetchedAt
+}
+
+// smallObject is the size up to which a hit is served from memory, and
+// smallCacheSize how much memory those objects may take.
+const (
+	smallObject    = 32 << 10
+	smallCacheSize = 16 << 20
+)
 
 // writeOnly hides the writer's ReadFrom so small bodies are buffered and
 // written with the headers.
@@ -303,6 +323,7 @@ func (e *Engine) dropIfUnused(ctx context.Context, sha string) {
 	if used, err := e.Objects.BlobReferenced(ctx, sha); err != nil || used {
 		return
 	}
+	e.small.drop(sha)
 	if err := e.Blobs.Delete(ctx, sha); err != nil {
 		e.Log.Warn("unreferenced blob not deleted", "sha256", sha, "err", err)
 	}
