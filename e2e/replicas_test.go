@@ -50,6 +50,10 @@ func TestClusterOneFetchAndConfigEverywhere(t *testing.T) {
 	data := bytes.Repeat([]byte("layer-"), 1<<20)
 	var hits atomic.Int64
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/probe" {
+			w.Write([]byte("ok")) // how the test sees the remote in force
+			return
+		}
 		hits.Add(1)
 		time.Sleep(300 * time.Millisecond) // long enough for every client to miss
 		w.Write(data)
@@ -60,7 +64,7 @@ func TestClusterOneFetchAndConfigEverywhere(t *testing.T) {
 	start := time.Now()
 	rs[0].createRemote("r", up.URL)
 	for {
-		if code, _, _ := fetch(rs[1].url + "/api/v1/remote/r/"); code != 404 {
+		if code, _, _ := fetch(rs[1].url + "/api/v1/remote/r/probe"); code == 200 {
 			break
 		}
 		if time.Since(start) > 10*time.Second {

@@ -90,13 +90,23 @@ func TestS3DownClear503NothingStored(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write(data) })
 	env := testenv.ScaleOut(t)
 	s3 := testenv.Via(t, env, "MINIO_ENDPOINT")
+	cached := newHarness(t, env) // keeps local copies (BLOB_CACHE_SIZE default)
+	env["BLOB_CACHE_SIZE"] = "0"
 	h := newHarness(t, env)
-	h.remote("r", up.URL, nil)
-	h.get("/api/v1/remote/r/stored")
+	cached.remote("r", up.URL, nil)
+	cached.get("/api/v1/remote/r/stored") // the fill leaves the local copy
+	waitUntil(t, "the other replica to know the remote", func() bool {
+		resp, _, err := h.get("/api/v1/remote/r/stored")
+		return err == nil && resp.StatusCode == 200
+	})
 
 	s3.Cut()
 	if resp, body, _ := h.get("/api/v1/remote/r/stored"); resp.StatusCode != 503 {
-		t.Fatalf("hit with S3 down: %d %q", resp.StatusCode, body[:min(len(body), 200)])
+		t.Fatalf("hit with S3 down and no local copy: %d %q", resp.StatusCode, body[:min(len(body), 200)])
+	}
+	// A replica that filled or served the blob before keeps a verified local copy.
+	if resp, body, err := cached.get("/api/v1/remote/r/stored"); err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("hit with S3 down from a local copy: %v %d", err, resp.StatusCode)
 	}
 	// A miss may start streaming, but must never complete as a 200.
 	resp, body, err := h.get("/api/v1/remote/r/new")
