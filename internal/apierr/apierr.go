@@ -20,7 +20,11 @@ var (
 	ErrConflict        = errors.New("conflict")
 	ErrUpstream        = errors.New("upstream error")
 	ErrUpstreamTimeout = errors.New("upstream timeout")
-	ErrUnavailable     = errors.New("service unavailable")
+	// ErrRateLimited: the upstream answered 429 and nothing cached could stand in.
+	ErrRateLimited = errors.New("upstream rate limit")
+	// ErrUpstreamDenied: the upstream refused the remote's credentials (401/403).
+	ErrUpstreamDenied = errors.New("upstream denied")
+	ErrUnavailable    = errors.New("service unavailable")
 )
 
 // New wraps kind with a formatted message that is shown to the client.
@@ -50,9 +54,11 @@ func Status(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrConflict), errors.Is(err, meta.ErrExists):
 		return http.StatusConflict
+	case errors.Is(err, ErrRateLimited):
+		return http.StatusTooManyRequests
 	case errors.Is(err, ErrUpstreamTimeout):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, ErrUpstream):
+	case errors.Is(err, ErrUpstream), errors.Is(err, ErrUpstreamDenied):
 		return http.StatusBadGateway
 	default:
 		// Anything unclassified is a backend failing us, never a miss.

@@ -172,7 +172,7 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 	case err == nil:
 		if obj.Fresh(time.Now()) {
 			err := e.serveObject(w, r, obj, "HIT")
-			if !errors.Is(err, errBlobMissing) {
+			if !errors.Is(err, ErrBlobMissing) {
 				return err
 			}
 		} else {
@@ -189,7 +189,7 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		// cannot be wrong. Anything else needs the database.
 		if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
 			e.Log.Warn("metadata store unavailable; serving the last known row", "remote", rem.Name, "path", path, "err", err)
-			if err := e.serveObject(w, r, known, "HIT"); !errors.Is(err, errBlobMissing) {
+			if err := e.serveObject(w, r, known, "HIT"); !errors.Is(err, ErrBlobMissing) {
 				return err
 			}
 		}
@@ -199,7 +199,8 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 	return e.fetch(w, r, rem, path, stale)
 }
 
-var errBlobMissing = errors.New("metadata row without blob")
+// ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
+var ErrBlobMissing = errors.New("metadata row without blob")
 
 // lookup reads the object row through the in-memory cache.
 func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
@@ -231,7 +232,7 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 		e.Log.Warn("cached row had no blob; refetching", "remote", obj.Remote, "path", obj.Path)
 		e.rows.drop(cacheKey(obj.Remote, obj.Path))
 		e.Objects.DeleteObjects(r.Context(), obj.Remote, obj.Path, "")
-		return errBlobMissing
+		return ErrBlobMissing
 	}
 	if err != nil {
 		e.Log.Error("blob open failed", "sha256", obj.SHA256, "err", err)

@@ -188,7 +188,14 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			e.Breaker.Failure(ctx, f.rem.Name)
 		}
-		return apierr.New(apierr.ErrUpstream, "%s: upstream answered %s", f.rem.Name, resp.Status)
+		kind := apierr.ErrUpstream
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests:
+			kind = apierr.ErrRateLimited
+		case http.StatusUnauthorized, http.StatusForbidden:
+			kind = apierr.ErrUpstreamDenied
+		}
+		return apierr.New(kind, "%s: upstream answered %s", f.rem.Name, resp.Status)
 	}
 	e.Breaker.Success(ctx, f.rem.Name)
 	return e.stream(ctx, f, resp, cancelIdle)
@@ -242,7 +249,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	e.Metrics.BytesFetched.WithLabelValues(f.rem.Name).Add(float64(info.Size))
 	want := blob.Expect{Size: resp.ContentLength}
 	if v, ok := f.rem.Type.(format.Verifier); ok {
-		if pub, ok := v.Expect(f.path); ok {
+		if pub, ok := v.Expect(f.path, resp.Header); ok {
 			want.SHA256 = pub.SHA256
 			if pub.Size >= 0 {
 				want.Size = pub.Size

@@ -7,19 +7,18 @@ import (
 	"net/http"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // do sends the fill's upstream request: conditional when a stale copy
 // exists, with the remote's credentials (Go's client drops them on a
 // redirect to another host).
 func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.rem.UpstreamURL(f.path), nil)
+	req, client, err := e.upstreamRequest(ctx, http.MethodGet, f.rem, f.path)
 	if err != nil {
-		return nil, apierr.New(apierr.ErrInvalid, "%s: cannot build upstream request: %v", f.rem.Name, err)
+		return nil, err
 	}
-	setAuth(req, f.rem.Username, f.rem.Password, f.rem.Token)
-	req.Header.Set("User-Agent", e.UserAgent)
-	req.Header.Set("Accept-Encoding", "identity")
 	if f.stale != nil {
 		if f.stale.ETag != "" {
 			req.Header.Set("If-None-Match", f.stale.ETag)
@@ -28,9 +27,60 @@ func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
 			req.Header.Set("If-Modified-Since", f.stale.LastModified)
 		}
 	}
-	resp, err := e.opt.Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, upstreamErr(f.rem.Name, err)
+	}
+	return resp, nil
+}
+
+// upstreamRequest builds the request for path on rem and the client to send
+// it with: the type's own URL mapping, headers and authentication when it
+// has them, the remote's static credentials otherwise.
+func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *registry.Remote, path string) (*http.Request, *http.Client, error) {
+	up, custom := rem.Type.(format.Upstream)
+	target := path
+	if custom {
+		target = up.UpstreamPath(path)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rem.UpstreamURL(target), nil)
+	if err != nil {
+		return nil, nil, apierr.New(apierr.ErrInvalid, "%s: cannot build upstream request: %v", rem.Name, err)
+	}
+	req.Header.Set("User-Agent", e.UserAgent)
+	req.Header.Set("Accept-Encoding", "identity")
+	if !custom {
+		setAuth(req, rem.Username, rem.Password, rem.Token)
+		return req, e.opt.Client, nil
+	}
+	up.Prepare(req, path)
+	c := *e.opt.Client
+	c.Transport = up.Transport(transportOf(e.opt.Client), format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token})
+	return req, &c, nil
+}
+
+func transportOf(c *http.Client) http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return http.DefaultTransport
+}
+
+// Upstream sends one uncached request for path on rem with extra headers
+// (a docker client's own Accept list, a paginated query): the caller relays
+// the answer and closes it.
+func (e *Engine) Upstream(ctx context.Context, method string, rem *registry.Remote, path, rawQuery string, hdr http.Header) (*http.Response, error) {
+	req, client, err := e.upstreamRequest(ctx, method, rem, path)
+	if err != nil {
+		return nil, err
+	}
+	req.URL.RawQuery = rawQuery
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, upstreamErr(rem.Name, err)
 	}
 	return resp, nil
 }

@@ -31,7 +31,7 @@ type digestType struct{}
 
 func (digestType) Name() string        { return "digest" }
 func (digestType) Mutable(string) bool { return false }
-func (digestType) Expect(path string) (blob.Expect, bool) {
+func (digestType) Expect(path string, _ http.Header) (blob.Expect, bool) {
 	hexd, ok := strings.CutPrefix(path, "sha256/")
 	return blob.Expect{SHA256: hexd, Size: -1}, ok
 }

@@ -2,9 +2,11 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -136,4 +138,56 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 			return nil
 		}
 	}
+}
+
+// Ensure returns the committed object for path: the cached row when fresh,
+// otherwise after the (shared) fill finished, revalidating a stale copy and
+// falling back to it when the upstream fails. cache is the X-Cache value the
+// answer deserves. Types whose clients need headers only known once the
+// bytes are whole (a docker manifest's digest) use it instead of Serve.
+func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (obj meta.Object, cache string, err error) {
+	if err := rem.Allowed(path); err != nil {
+		return meta.Object{}, "", err
+	}
+	var stale *meta.Object
+	o, err := e.lookup(ctx, rem.Name, path)
+	switch {
+	case err == nil && o.Fresh(time.Now()):
+		return o, "HIT", nil
+	case err == nil:
+		stale = &o
+	case errors.Is(err, meta.ErrNotFound):
+		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
+			return meta.Object{}, "HIT", apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
+		}
+	default:
+		return meta.Object{}, "", apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	}
+	f := e.join(rem, path, stale)
+	defer f.release()
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return meta.Object{}, "", ctx.Err()
+	}
+	switch {
+	case f.outcome == outcomeNotFound:
+		return meta.Object{}, "MISS", apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+	case f.err != nil && stale != nil:
+		return *stale, "STALE", nil
+	case f.err != nil:
+		return meta.Object{}, "MISS", f.err
+	case f.outcome == outcomeRevalidated:
+		return *f.obj, "REVALIDATED", nil
+	case f.outcome == outcomeCached:
+		return *f.obj, "HIT", nil
+	}
+	return *f.obj, "MISS", nil
+}
+
+// ServeObject answers r from a committed object (Range, HEAD, conditional
+// requests), with the X-Cache value cache. ErrBlobMissing means the row had
+// lost its blob and is now gone: Ensure again fills it anew.
+func (e *Engine) ServeObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
+	return e.serveObject(w, r, obj, cache)
 }

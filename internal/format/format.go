@@ -3,7 +3,11 @@
 // package plus one line in all.go.
 package format
 
-import "github.com/artifactapi/artifactapi/internal/blob"
+import (
+	"net/http"
+
+	"github.com/artifactapi/artifactapi/internal/blob"
+)
 
 // Type is a package type: the minimum every type implements.
 type Type interface {
@@ -18,7 +22,25 @@ type Type interface {
 // artifact before it is fetched (a docker digest in the URL, an npm
 // integrity, a PyPI #sha256=). The fill refuses bytes that do not match.
 type Verifier interface {
-	// Expect returns the published digest (and size, or -1) for path;
-	// false when the protocol publishes none for it.
-	Expect(path string) (blob.Expect, bool)
+	// Expect returns the published digest (and size, or -1) for path, from
+	// the path itself or the upstream's response header; false when the
+	// protocol publishes none for it.
+	Expect(path string, h http.Header) (blob.Expect, bool)
+}
+
+// Credentials are a remote's upstream credentials.
+type Credentials struct {
+	Username, Password, Token string
+}
+
+// Upstream is implemented by types whose upstream is not plain "GET
+// base_url/path with static credentials".
+type Upstream interface {
+	// UpstreamPath maps a cache path to the path under base_url.
+	UpstreamPath(path string) string
+	// Prepare sets what the upstream request for path needs (Accept...).
+	Prepare(req *http.Request, path string)
+	// Transport wraps next with the type's own authentication, which then
+	// owns the credentials (the core sends none itself).
+	Transport(next http.RoundTripper, c Credentials) http.RoundTripper
 }

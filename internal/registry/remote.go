@@ -68,7 +68,11 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 		{"ban_tags", r.BanTags, &c.banned},
 	} {
 		for _, src := range p.src {
-			re, err := regexp.Compile(src)
+			expr := src
+			if p.field == "ban_tags" {
+				expr = "^(?:" + src + ")$" // a tag is banned when the whole tag matches
+			}
+			re, err := regexp.Compile(expr)
 			if err != nil {
 				return nil, apierr.New(apierr.ErrInvalid, "%s: pattern %q does not compile: %v", p.field, src, err)
 			}
@@ -98,6 +102,10 @@ func (r *Remote) Allowed(path string) error {
 	}
 	return nil
 }
+
+// Banned reports whether ban_tags forbid tag (each entry is a regular
+// expression that must match the whole tag: "latest" bans only latest).
+func (r *Remote) Banned(tag string) bool { return anyMatch(r.banned, tag) }
 
 // Mutable classifies path: the remote's overrides win over the type.
 func (r *Remote) Mutable(path string) bool {

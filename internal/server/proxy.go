@@ -54,7 +54,12 @@ func splitProxyPath(urlPath, prefix string) (name, path string, err error) {
 
 // proxy is what every proxy route shares: path checks, the access record,
 // the read-only method rule and one place that writes the error.
-func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string,
+// writeErr writes an error in the route's protocol form.
+type writeErr func(w http.ResponseWriter, r *http.Request, err error)
+
+func plainErr(w http.ResponseWriter, _ *http.Request, err error) { apierr.WriteJSON(w, err) }
+
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string, fail writeErr,
 	serve func(rec *respRecorder, name, path string) error) {
 	name, path, err := splitProxyPath(r.URL.Path, prefix)
 	rec := s.record(w, r, name, path)
@@ -66,12 +71,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string,
 		err = serve(rec, name, path)
 	}
 	if err != nil {
-		apierr.WriteJSON(rec, err)
+		fail(rec, r, err)
 	}
 }
 
 func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
-	s.proxy(w, r, "/api/v1/remote/", func(rec *respRecorder, name, path string) error {
+	s.proxy(w, r, "/api/v1/remote/", plainErr, func(rec *respRecorder, name, path string) error {
 		rem, ok := s.reg.Remote(name)
 		if !ok {
 			rec.remote = "" // unknown names stay out of metric labels
@@ -83,7 +88,7 @@ func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
 
 // serveVirtual answers from the first member that has the artifact.
 func (s *Server) serveVirtual(w http.ResponseWriter, r *http.Request) {
-	s.proxy(w, r, "/api/v1/virtual/", func(rec *respRecorder, name, path string) error {
+	s.proxy(w, r, "/api/v1/virtual/", plainErr, func(rec *respRecorder, name, path string) error {
 		return s.firstMember(rec, r, name, path)
 	})
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/fetch"
@@ -22,6 +23,10 @@ type Server struct {
 	metrics *metrics.Metrics
 	rec     AccessLog
 	version string
+	// dockerOwners remembers which member of a docker virtual served a
+	// repository's manifest, so its blobs come from the same member (per
+	// replica; another replica finds them by member order).
+	dockerOwners sync.Map
 }
 
 // Handler returns the root handler. Proxy paths are validated before the
@@ -42,6 +47,8 @@ func (s *Server) Handler() http.Handler {
 			s.serveRemote(w, r)
 		case strings.HasPrefix(p, "/api/v1/virtual/"):
 			s.serveVirtual(w, r)
+		case p == "/v2" || strings.HasPrefix(p, "/v2/"):
+			s.serveDocker(w, r)
 		default:
 			mux.ServeHTTP(w, r)
 		}

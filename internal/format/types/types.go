@@ -4,6 +4,7 @@ package types
 
 import (
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/docker"
 	"github.com/artifactapi/artifactapi/internal/format/generic"
 )
 
@@ -11,5 +12,6 @@ import (
 func All() *format.Registry {
 	return format.NewRegistry(
 		generic.Type{},
+		docker.Type{},
 	)
 }
