@@ -13,9 +13,11 @@ run: build
 	./bin/artifactapi
 
 # The whole suite, with PostgreSQL, Redis and an S3 server up (see
-# scripts/with-services.sh); every backend runs the conformance suites.
+# scripts/with-services.sh) and the real clients installed; every backend
+# runs the conformance suites and every client test must run, not skip.
 test:
-	scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
+	scripts/install-clients.sh
+	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -36,7 +36,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/v2/", s.api)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, "ArtifactAPI "+s.version+"\nproxy: /api/v1/remote/{name}/{path}, /api/v1/virtual/{name}/{path}\nmanagement: /api/v2 (Bearer token)\n")
+		writeText(w, "ArtifactAPI "+s.version+"\nproxy: /api/v1/remote/{name}/{path}, /api/v1/virtual/{name}/{path}, docker: /v2/{name}/...\nmanagement: /api/v2 (Bearer token)\n")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s", r.URL.Path))
