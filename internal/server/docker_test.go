@@ -28,7 +28,9 @@ func (h *harness) dockerRemote(name, base string, extra map[string]any) {
 // registryError decodes the registry JSON error form.
 func registryError(t *testing.T, body []byte) string {
 	t.Helper()
-	var e struct{ Errors []struct{ Code, Message string } }
+	var e struct {
+		Errors []struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(body, &e); err != nil || len(e.Errors) != 1 {
 		t.Fatalf("not a registry error: %q", body)
 	}
