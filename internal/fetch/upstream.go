@@ -15,6 +15,11 @@ import (
 // exists, with the remote's credentials (Go's client drops them on a
 // redirect to another host).
 func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
+	if hr, ok := f.rem.Type.(format.HeadRevalidator); ok && f.stale != nil {
+		if e.currentByHead(ctx, f, hr) {
+			return &http.Response{StatusCode: http.StatusNotModified, Status: "304 Not Modified (HEAD)", Body: http.NoBody, Header: http.Header{}}, nil
+		}
+	}
 	req, client, err := e.upstreamRequest(ctx, http.MethodGet, f.rem, f.path)
 	if err != nil {
 		return nil, err
@@ -83,6 +88,21 @@ func (e *Engine) Upstream(ctx context.Context, method string, rem *registry.Remo
 		return nil, upstreamErr(rem.Name, err)
 	}
 	return resp, nil
+}
+
+// currentByHead asks the upstream with a HEAD whether the stale copy is
+// still current; any doubt (an error, another status) means a GET follows.
+func (e *Engine) currentByHead(ctx context.Context, f *fill, hr format.HeadRevalidator) bool {
+	req, client, err := e.upstreamRequest(ctx, http.MethodHead, f.rem, f.path)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK && hr.Current(f.path, resp.Header, f.stale.SHA256)
 }
 
 func setAuth(req *http.Request, user, pass, token string) {

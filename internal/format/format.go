@@ -44,3 +44,11 @@ type Upstream interface {
 	// owns the credentials (the core sends none itself).
 	Transport(next http.RoundTripper, c Credentials) http.RoundTripper
 }
+
+// HeadRevalidator is implemented by types whose upstreams count GETs
+// against a quota (Docker Hub counts manifest GETs as pulls, even
+// conditional ones): a stale copy is revalidated with a HEAD first, and is
+// current when Current says so from the HEAD's headers.
+type HeadRevalidator interface {
+	Current(path string, h http.Header, sha256 string) bool
+}

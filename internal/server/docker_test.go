@@ -268,3 +268,33 @@ func TestDockerVirtualFirstMemberWithManifest(t *testing.T) {
 		t.Fatal("the blob was asked of a member that did not serve the manifest")
 	}
 }
+
+// Docker Hub counts manifest GETs as pulls: a stale tag is revalidated with
+// a HEAD, and fetched again only when its digest changed.
+func TestDockerTagRevalidatedWithHead(t *testing.T) {
+	reg := newFakeRegistry(t)
+	var heads, gets atomic.Int64
+	inner := reg.Config.Handler
+	reg.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/manifests/") {
+			map[string]*atomic.Int64{"HEAD": &heads, "GET": &gets}[r.Method].Add(1)
+		}
+		inner.ServeHTTP(w, r)
+	})
+	reg.push("team/app", "1.0", ociManifest, []byte("one"))
+	h := newHarness(t, nil)
+	h.dockerRemote("hub", reg.URL, map[string]any{"mutable_ttl": 0}) // stale at once
+	for range 3 {
+		if resp, _, _ := h.get("/v2/hub/team/app/manifests/1.0"); resp.StatusCode != 200 {
+			t.Fatal(resp.StatusCode)
+		}
+	}
+	if gets.Load() != 1 || heads.Load() != 2 {
+		t.Fatalf("upstream saw %d GETs and %d HEADs, want 1 GET then HEADs", gets.Load(), heads.Load())
+	}
+	d2 := reg.push("team/app", "1.0", ociManifest, []byte("two")) // the tag moves
+	resp, body, _ := h.get("/v2/hub/team/app/manifests/1.0")
+	if resp.StatusCode != 200 || digestOf(body) != d2 || gets.Load() != 2 {
+		t.Fatalf("after the tag moved: %d, digest %s want %s, %d GETs", resp.StatusCode, digestOf(body), d2, gets.Load())
+	}
+}

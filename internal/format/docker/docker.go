@@ -137,6 +137,13 @@ func (Type) Expect(path string, h http.Header) (blob.Expect, bool) {
 	return blob.Expect{}, false
 }
 
+// Current implements format.HeadRevalidator: a tag is unchanged when the
+// upstream still names the cached digest.
+func (Type) Current(path string, h http.Header, sha256 string) bool {
+	r, err := Parse(path)
+	return err == nil && r.IsTag() && h.Get("Docker-Content-Digest") == "sha256:"+sha256
+}
+
 // UpstreamPath implements format.Upstream.
 func (Type) UpstreamPath(path string) string { return "v2/" + path }
 
