@@ -298,3 +298,19 @@ func TestDockerTagRevalidatedWithHead(t *testing.T) {
 		t.Fatalf("after the tag moved: %d, digest %s want %s, %d GETs", resp.StatusCode, digestOf(body), d2, gets.Load())
 	}
 }
+
+func TestDockerBasicChallengeAndBadCredentials(t *testing.T) {
+	reg := newFakeRegistry(t)
+	reg.basic = "u:p"
+	reg.push("team/app", "1.0", ociManifest, []byte("l"))
+	h := newHarness(t, nil)
+	h.dockerRemote("good", reg.URL, map[string]any{"username": "u", "password": "p"})
+	h.dockerRemote("bad", reg.URL, map[string]any{"username": "u", "password": "wrong"})
+	if resp, body, _ := h.get("/v2/good/team/app/manifests/1.0"); resp.StatusCode != 200 {
+		t.Fatalf("basic auth: %d %s", resp.StatusCode, body)
+	}
+	resp, body, _ := h.get("/v2/bad/team/app/manifests/1.0")
+	if resp.StatusCode != 403 || registryError(t, body) != "DENIED" || !strings.Contains(string(body), "credentials") {
+		t.Fatalf("wrong credentials: %d %s", resp.StatusCode, body)
+	}
+}

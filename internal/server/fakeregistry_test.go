@@ -24,6 +24,7 @@ type fakeRegistry struct {
 	tags      map[string][]string
 
 	token      string // when set, every /v2/ request needs "Bearer "+token
+	basic      string // when set, every /v2/ request needs Basic auth "user:pass"
 	tokenCalls atomic.Int64
 	status     int // when set, manifests and blobs answer it (429, 500 ...)
 	corrupt    bool
@@ -92,6 +93,11 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 	c.(*atomic.Int64).Add(1)
 	if f.token != "" && r.Header.Get("Authorization") != "Bearer "+f.token {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="fake"`, f.URL))
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+		return
+	}
+	if user, pass, _ := r.BasicAuth(); f.basic != "" && user+":"+pass != f.basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="fake"`)
 		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
 		return
 	}
