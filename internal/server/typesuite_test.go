@@ -1,0 +1,128 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/artifactapi/artifactapi/internal/format/types"
+	"github.com/artifactapi/artifactapi/internal/testenv"
+)
+
+// typeCase is a package type's part in the shared conformance suite: an
+// upstream serving one artifact (whole, or broken: short or tampered) and
+// the path a client asks it by.
+type typeCase struct {
+	upstream func(t *testing.T, body []byte, broken bool) (base string, stop func())
+	path     func(remote string, body []byte) string
+	remote   map[string]any
+}
+
+var typeCases = map[string]typeCase{
+	"generic": {
+		upstream: func(t *testing.T, body []byte, broken bool) (string, func()) {
+			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/dir/artifact.bin" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				if broken {
+					w.Write(body[:len(body)/2]) // then the connection ends: a short body
+					return
+				}
+				w.Write(body)
+			})
+			return up.URL, up.Close
+		},
+		path: func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/dir/artifact.bin" },
+	},
+	"docker": {
+		upstream: func(t *testing.T, body []byte, broken bool) (string, func()) {
+			reg := newFakeRegistry(t)
+			reg.push("team/app", "1.0", ociManifest, body)
+			reg.corrupt = broken
+			return reg.URL, reg.Close
+		},
+		path: func(remote string, body []byte) string { return "/v2/" + remote + "/team/app/blobs/" + digestOf(body) },
+	},
+}
+
+// TestEveryTypeConformance runs the same checks on every served package
+// type, on the embedded backends and (when the services are there) on
+// PostgreSQL + S3 + Redis.
+func TestEveryTypeConformance(t *testing.T) {
+	for _, name := range types.All().Names() {
+		tc, ok := typeCases[name]
+		if !ok {
+			t.Errorf("package type %s has no case in the conformance suite", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Run("embedded", func(t *testing.T) { runTypeSuite(t, name, tc, func(testing.TB) map[string]string { return nil }) })
+			t.Run("scaleout", func(t *testing.T) { runTypeSuite(t, name, tc, testenv.ScaleOut) })
+		})
+	}
+}
+
+func runTypeSuite(t *testing.T, typ string, tc typeCase, env func(testing.TB) map[string]string) {
+	body := randomBytes(200_000)
+	newRemote := func(t *testing.T, broken bool) (*harness, string, func()) {
+		base, stop := tc.upstream(t, body, broken)
+		h := newHarness(t, env(t))
+		fields := map[string]any{"name": "r", "package_type": typ, "base_url": base}
+		for k, v := range tc.remote {
+			fields[k] = v
+		}
+		var out map[string]any
+		if code := h.api("POST", "/api/v2/remotes", fields, &out); code != 201 {
+			t.Fatalf("create %s remote: %d %v", typ, code, out)
+		}
+		return h, tc.path("r", body), stop
+	}
+	t.Run("ColdThenHitThenUpstreamGone", func(t *testing.T) {
+		h, path, stop := newRemote(t, false)
+		if resp, got, err := h.get(path); err != nil || resp.StatusCode != 200 || !bytes.Equal(got, body) {
+			t.Fatalf("cold: %v %d", err, resp.StatusCode)
+		}
+		if resp, got, _ := h.get(path); resp.Header.Get("X-Cache") != "HIT" || !bytes.Equal(got, body) {
+			t.Fatalf("warm: %s", resp.Header.Get("X-Cache"))
+		}
+		stop()
+		if resp, got, err := h.get(path); err != nil || resp.StatusCode != 200 || !bytes.Equal(got, body) {
+			t.Fatalf("upstream gone: %v %d", err, resp.StatusCode)
+		}
+	})
+	t.Run("HeadAndRange", func(t *testing.T) {
+		h, path, _ := newRemote(t, false)
+		h.get(path)
+		req, _ := http.NewRequest("HEAD", h.srv.URL+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 || resp.ContentLength != int64(len(body)) {
+			t.Fatalf("HEAD: %v %d %d", err, resp.StatusCode, resp.ContentLength)
+		}
+		if resp, got, _ := h.get(path, "Range", "bytes=100-199"); resp.StatusCode != 206 || !bytes.Equal(got, body[100:200]) {
+			t.Fatalf("Range: %d", resp.StatusCode)
+		}
+	})
+	t.Run("BrokenFillStoresNothing", func(t *testing.T) {
+		h, path, _ := newRemote(t, true)
+		if resp, got, err := h.get(path); err == nil && resp.StatusCode == 200 && len(got) > 0 {
+			t.Fatalf("a broken upstream answer completed as a 200 (%d bytes)", len(got))
+		}
+		for _, o := range h.objects("r") {
+			if o["size"] == float64(len(body)/2) || strings.HasSuffix(path, o["path"].(string)) {
+				t.Fatalf("stored after a broken fill: %v", o)
+			}
+		}
+	})
+	t.Run("TraversalRefused", func(t *testing.T) {
+		h, path, _ := newRemote(t, false)
+		i := strings.LastIndex(path, "/")
+		if resp, _, _ := h.get(path[:i] + "/../../etc/passwd"); resp.StatusCode != 400 {
+			t.Fatalf("traversal: %d", resp.StatusCode)
+		}
+	})
+}
