@@ -52,3 +52,10 @@ type Upstream interface {
 type HeadRevalidator interface {
 	Current(path string, h http.Header, sha256 string) bool
 }
+
+// Checker is implemented by types that know which paths their protocol
+// has: anything else is refused (with the error Check returns) before any
+// upstream request.
+type Checker interface {
+	Check(path string) error
+}

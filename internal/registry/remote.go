@@ -94,6 +94,11 @@ func anyMatch(res []*regexp.Regexp, s string) bool {
 // Allowed applies the blocklist first, then patterns as an allowlist when
 // there are any.
 func (r *Remote) Allowed(path string) error {
+	if c, ok := r.Type.(format.Checker); ok {
+		if err := c.Check(path); err != nil {
+			return err
+		}
+	}
 	if anyMatch(r.block, path) {
 		return apierr.New(apierr.ErrForbidden, "%s: path %q is blocked by the remote's blocklist", r.Name, path)
 	}

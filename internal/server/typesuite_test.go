@@ -20,24 +20,34 @@ type typeCase struct {
 	remote   map[string]any
 }
 
+// fileUpstream serves body at path, or half of it under a full
+// Content-Length when broken.
+func fileUpstream(path string) func(t *testing.T, body []byte, broken bool) (string, func()) {
+	return func(t *testing.T, body []byte, broken bool) (string, func()) {
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != path {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			if broken {
+				w.Write(body[:len(body)/2]) // then the connection ends: a short body
+				return
+			}
+			w.Write(body)
+		})
+		return up.URL, up.Close
+	}
+}
+
 var typeCases = map[string]typeCase{
 	"generic": {
-		upstream: func(t *testing.T, body []byte, broken bool) (string, func()) {
-			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/dir/artifact.bin" {
-					http.NotFound(w, r)
-					return
-				}
-				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-				if broken {
-					w.Write(body[:len(body)/2]) // then the connection ends: a short body
-					return
-				}
-				w.Write(body)
-			})
-			return up.URL, up.Close
-		},
-		path: func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/dir/artifact.bin" },
+		upstream: fileUpstream("/dir/artifact.bin"),
+		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/dir/artifact.bin" },
+	},
+	"goproxy": {
+		upstream: fileUpstream("/example.test/m/@v/v1.0.0.zip"),
+		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/example.test/m/@v/v1.0.0.zip" },
 	},
 	"docker": {
 		upstream: func(t *testing.T, body []byte, broken bool) (string, func()) {

@@ -6,6 +6,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/format/docker"
 	"github.com/artifactapi/artifactapi/internal/format/generic"
+	"github.com/artifactapi/artifactapi/internal/format/goproxy"
 )
 
 // All returns every served package type.
@@ -13,5 +14,6 @@ func All() *format.Registry {
 	return format.NewRegistry(
 		generic.Type{},
 		docker.Type{},
+		goproxy.Type{},
 	)
 }

@@ -1,0 +1,120 @@
+// Package goproxy is the Go module proxy package type (the GOPROXY
+// protocol): module lists and @latest are mutable, canonical versions'
+// .info/.mod/.zip are immutable, and the checksum database is passed
+// through to the same upstream (never to another host).
+package goproxy
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"golang.org/x/mod/module"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+)
+
+// Type is the goproxy package type.
+type Type struct{}
+
+// Name implements format.Type.
+func (Type) Name() string { return "goproxy" }
+
+var sumdbName = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*(\.[a-z]{2,})$`)
+
+// Kind is what a GOPROXY path names.
+type Kind int
+
+// Kinds of GOPROXY paths.
+const (
+	List Kind = iota + 1
+	Latest
+	Info
+	Mod
+	Zip
+	SumdbSupported
+	SumdbLatest
+	SumdbLookup
+	SumdbTile
+)
+
+// Parse classifies a GOPROXY path; the module path and version stay case
+// encoded ("!a" for "A"), as the go command sends them.
+func Parse(p string) (kind Kind, version string, err error) {
+	if rest, ok := strings.CutPrefix(p, "sumdb/"); ok {
+		name, op, _ := strings.Cut(rest, "/")
+		if !sumdbName.MatchString(name) {
+			return 0, "", fmt.Errorf("not a checksum database name: %q", name)
+		}
+		switch {
+		case op == "supported":
+			return SumdbSupported, "", nil
+		case op == "latest":
+			return SumdbLatest, "", nil
+		case strings.HasPrefix(op, "lookup/") && len(op) > len("lookup/"):
+			return SumdbLookup, "", nil
+		case strings.HasPrefix(op, "tile/") && len(op) > len("tile/"):
+			return SumdbTile, "", nil
+		}
+		return 0, "", fmt.Errorf("not a checksum database path: %q", p)
+	}
+	var mod string
+	switch {
+	case strings.HasSuffix(p, "/@v/list"):
+		mod, kind = strings.TrimSuffix(p, "/@v/list"), List
+	case strings.HasSuffix(p, "/@latest"):
+		mod, kind = strings.TrimSuffix(p, "/@latest"), Latest
+	default:
+		m, file, ok := strings.Cut(p, "/@v/")
+		if !ok {
+			return 0, "", fmt.Errorf("not a GOPROXY path: %q", p)
+		}
+		mod = m
+		for ext, k := range map[string]Kind{".info": Info, ".mod": Mod, ".zip": Zip} {
+			if v, ok := strings.CutSuffix(file, ext); ok && v != "" {
+				kind, version = k, v
+			}
+		}
+		if kind == 0 {
+			return 0, "", fmt.Errorf("not a GOPROXY file: %q", file)
+		}
+		if _, err := module.UnescapeVersion(version); err != nil {
+			return 0, "", fmt.Errorf("bad version in %q: %v", p, err)
+		}
+	}
+	path, err := module.UnescapePath(mod)
+	if err != nil {
+		return 0, "", fmt.Errorf("bad module path in %q: %v", p, err)
+	}
+	if err := module.CheckPath(path); err != nil {
+		return 0, "", err
+	}
+	return kind, version, nil
+}
+
+// Check implements format.Checker: paths that are not GOPROXY requests
+// are 404 (the go command then tries the next GOPROXY entry), and nothing
+// else is ever fetched from the upstream through this remote.
+func (Type) Check(path string) error {
+	if _, _, err := Parse(path); err != nil {
+		return apierr.New(apierr.ErrNotFound, "goproxy: %v", err)
+	}
+	return nil
+}
+
+// Mutable implements format.Type. A .info for a query that is not a
+// canonical version (a branch, a commit) is answered anew as it moves.
+func (Type) Mutable(path string) bool {
+	kind, version, err := Parse(path)
+	if err != nil {
+		return true
+	}
+	switch kind {
+	case List, Latest, SumdbSupported, SumdbLatest:
+		return true
+	case Info:
+		v, err := module.UnescapeVersion(version)
+		return err != nil || module.CanonicalVersion(v) != v
+	}
+	return false
+}
