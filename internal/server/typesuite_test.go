@@ -47,7 +47,9 @@ var typeCases = map[string]typeCase{
 	},
 	"goproxy": {
 		upstream: fileUpstream("/example.test/m/@v/v1.0.0.zip"),
-		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/example.test/m/@v/v1.0.0.zip" },
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/example.test/m/@v/v1.0.0.zip"
+		},
 	},
 	"docker": {
 		upstream: func(t *testing.T, body []byte, broken bool) (string, func()) {
