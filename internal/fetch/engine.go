@@ -99,6 +99,7 @@ type Engine struct {
 	adopter  Adopter
 	rows     *objCache
 	small    *smallCache
+	digests  digestMaps
 	mu       sync.Mutex
 	inflight map[string]*fill
 	id       string // tells this engine's invalidations from other replicas'

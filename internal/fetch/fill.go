@@ -48,6 +48,10 @@ type fill struct {
 	obj *meta.Object
 	err error
 
+	published blob.Expect // what the remote's index says about path
+	listed    bool
+	rewrite   bool // a document served only once rewritten and whole
+
 	mu       sync.Mutex
 	written  int64
 	progress chan struct{} // closed and replaced on every append
@@ -95,7 +99,8 @@ func (e *Engine) join(rem *registry.Remote, path string, stale *meta.Object) *fi
 	defer e.mu.Unlock()
 	f := e.inflight[key]
 	if f == nil {
-		f = &fill{key: key, rem: rem, path: path, stale: stale, size: -1,
+		rw, ok := rem.Type.(format.Rewriter)
+		f = &fill{key: key, rem: rem, path: path, stale: stale, size: -1, rewrite: ok && rw.Rewrites(path),
 			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1}
 		e.inflight[key] = f
 		e.fills.Go(func() { e.run(f) })
@@ -153,6 +158,11 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		stop := e.keepLock(ctx, lock)
 		defer stop()
 	}
+	published, listed, err := e.published(ctx, f.rem, f.path)
+	if err != nil {
+		return err
+	}
+	f.published, f.listed = published, listed
 	if e.Breaker.Open(ctx, f.rem.Name) {
 		return apierr.New(apierr.ErrUnavailable, "%s: upstream circuit open after repeated failures", f.rem.Name)
 	}
@@ -256,8 +266,27 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			}
 		}
 	}
+	if f.listed {
+		if f.published.SHA256 != "" {
+			want.SHA256 = f.published.SHA256
+		}
+		if f.published.Size >= 0 {
+			want.Size = f.published.Size
+		}
+	}
 	if err := want.Verify(info); err != nil {
 		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
+	}
+	if rw, ok := f.rem.Type.(format.Rewriter); ok && rw.Rewrites(f.path) {
+		rewritten, rinfo, err := e.rewrite(rw, f, spool)
+		if err != nil {
+			return err
+		}
+		// No waiter reads a rewritten document's spool: the upstream copy
+		// goes now; the deferred cleanup above now owns the rewritten one.
+		defer os.Remove(spool.Name())
+		defer rewritten.Close()
+		spool, info = rewritten, rinfo
 	}
 	if err := e.commitBlob(ctx, spool, info); err != nil {
 		e.Log.Error("blob commit failed", "err", err)
@@ -292,6 +321,22 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 }
 
 var errIdle = errors.New("upstream idle")
+
+// rewrite runs the type's rewrite of the verified upstream document into a
+// new spool file, hashing what it writes.
+func (e *Engine) rewrite(rw format.Rewriter, f *fill, src *os.File) (*os.File, blob.Info, error) {
+	out, err := os.CreateTemp(e.opt.SpoolDir, "rewrite-*")
+	if err != nil {
+		return nil, blob.Info{}, fmt.Errorf("spool: %w", err)
+	}
+	h := blob.NewHasher()
+	if err := rw.Rewrite(f.path, f.rem.Base, io.NewSectionReader(src, 0, 1<<62), io.MultiWriter(out, h)); err != nil {
+		out.Close()
+		os.Remove(out.Name())
+		return nil, blob.Info{}, apierr.New(apierr.ErrUpstream, "%s: cannot rewrite %s: %v", f.rem.Name, f.path, err)
+	}
+	return out, h.Info(), nil
+}
 
 func (e *Engine) commitBlob(ctx context.Context, spool *os.File, info blob.Info) error {
 	if e.adopter != nil {

@@ -60,7 +60,7 @@ func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *regist
 	}
 	up.Prepare(req, path)
 	c := *e.opt.Client
-	c.Transport = up.Transport(transportOf(e.opt.Client), format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token})
+	c.Transport = up.Transport(transportOf(e.opt.Client), format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token, Host: rem.Base.Host})
 	return req, &c, nil
 }
 

@@ -43,14 +43,15 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		return f.err
 	}
 	// outcomeStream.
-	if r.Method == http.MethodHead {
+	if r.Method == http.MethodHead && !f.rewrite {
 		e.streamHeaders(w, f)
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	if r.Header.Get("Range") != "" {
+	if r.Header.Get("Range") != "" || f.rewrite {
 		// Never store or pass on a partial body: fill whole, then serve
-		// the range from the committed object.
+		// the range from the committed object. A rewritten document is
+		// only ever served as stored.
 		select {
 		case <-f.done:
 		case <-ctx.Done():

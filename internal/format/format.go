@@ -4,7 +4,9 @@
 package format
 
 import (
+	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/artifactapi/artifactapi/internal/blob"
 )
@@ -28,9 +30,34 @@ type Verifier interface {
 	Expect(path string, h http.Header) (blob.Expect, bool)
 }
 
-// Credentials are a remote's upstream credentials.
+// Credentials are a remote's upstream credentials, and the host (of its
+// base URL) they belong to.
 type Credentials struct {
 	Username, Password, Token string
+	Host                      string
+}
+
+// HostAuth sends c's credentials (Bearer token, else Basic) to c.Host only.
+func HostAuth(next http.RoundTripper, c Credentials) http.RoundTripper {
+	return hostAuth{next, c}
+}
+
+type hostAuth struct {
+	next http.RoundTripper
+	c    Credentials
+}
+
+func (h hostAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != h.c.Host || (h.c.Token == "" && h.c.Username == "" && h.c.Password == "") {
+		return h.next.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	if h.c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.c.Token)
+	} else {
+		req.SetBasicAuth(h.c.Username, h.c.Password)
+	}
+	return h.next.RoundTrip(req)
 }
 
 // Upstream is implemented by types whose upstream is not plain "GET
@@ -58,4 +85,29 @@ type HeadRevalidator interface {
 // upstream request.
 type Checker interface {
 	Check(path string) error
+}
+
+// Rewriter is implemented by types whose metadata documents carry links
+// that must come back through the proxy (a helm index.yaml's chart URLs).
+// The rewritten bytes are what is stored and served, under their own
+// digest; the upstream's validators still drive revalidation.
+type Rewriter interface {
+	// Rewrites reports whether path is such a document.
+	Rewrites(path string) bool
+	// Rewrite copies the upstream document r to w with its links pointing
+	// back through the remote whose base URL is base. It must stream: its
+	// memory may not grow with the document.
+	Rewrite(path string, base *url.URL, r io.Reader, w io.Writer) error
+}
+
+// Published is implemented by types whose (stored, rewritten) index
+// documents publish the digests of the artifacts they list.
+type Published interface {
+	// IndexFor names the cached document that lists path; "" for none.
+	IndexFor(path string) string
+	// Digests reads a stored index: every listed path with its expectation.
+	Digests(r io.Reader) (map[string]blob.Expect, error)
+	// MustBeListed reports whether path may be fetched only when the index
+	// lists it (an artifact on another host: never an open proxy).
+	MustBeListed(path string) bool
 }

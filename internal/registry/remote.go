@@ -142,6 +142,9 @@ func (r *Remote) NegativeTTLDuration() time.Duration {
 
 // UpstreamURL joins path (already cleaned) under the base URL.
 func (r *Remote) UpstreamURL(path string) string {
+	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
+		return path // a type that knows the artifact lives elsewhere (format.Upstream)
+	}
 	u := *r.Base
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + path
 	u.RawPath = ""

@@ -7,6 +7,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/docker"
 	"github.com/artifactapi/artifactapi/internal/format/generic"
 	"github.com/artifactapi/artifactapi/internal/format/goproxy"
+	"github.com/artifactapi/artifactapi/internal/format/helm"
 )
 
 // All returns every served package type.
@@ -15,5 +16,6 @@ func All() *format.Registry {
 		generic.Type{},
 		docker.Type{},
 		goproxy.Type{},
+		helm.Type{},
 	)
 }

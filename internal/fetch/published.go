@@ -1,0 +1,81 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+)
+
+// digestMaps keeps the parsed digests of recently used indexes, keyed by
+// the stored index's sha256 (so a refreshed index is parsed anew).
+type digestMaps struct {
+	mu sync.Mutex
+	m  map[string]map[string]blob.Expect
+}
+
+func (d *digestMaps) get(sha string) (map[string]blob.Expect, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m, ok := d.m[sha]
+	return m, ok
+}
+
+func (d *digestMaps) put(sha string, m map[string]blob.Expect) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= 16 {
+		d.m = map[string]map[string]blob.Expect{}
+	}
+	d.m[sha] = m
+}
+
+// published returns what the remote's cached index says about path. It
+// refuses a path that must be listed and is not, before any upstream
+// request is made.
+func (e *Engine) published(ctx context.Context, rem *registry.Remote, path string) (blob.Expect, bool, error) {
+	p, ok := rem.Type.(format.Published)
+	if !ok {
+		return blob.Expect{}, false, nil
+	}
+	index := p.IndexFor(path)
+	var want blob.Expect
+	found := false
+	if index != "" {
+		if m, err := e.digestsOf(ctx, rem.Name, index, p); err == nil {
+			want, found = m[path]
+		} else if !errors.Is(err, meta.ErrNotFound) {
+			e.Log.Warn("published digests unavailable", "remote", rem.Name, "index", index, "err", err)
+		}
+	}
+	if !found && p.MustBeListed(path) {
+		return blob.Expect{}, false, apierr.New(apierr.ErrNotFound, "%s: %s is not listed in the remote's index", rem.Name, path)
+	}
+	return want, found, nil
+}
+
+func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.Published) (map[string]blob.Expect, error) {
+	obj, err := e.lookup(ctx, remote, index)
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := e.digests.get(obj.SHA256); ok {
+		return m, nil
+	}
+	r, _, err := e.Blobs.Open(ctx, obj.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	m, err := p.Digests(r)
+	if err != nil {
+		return nil, err
+	}
+	e.digests.put(obj.SHA256, m)
+	return m, nil
+}

@@ -1,0 +1,66 @@
+// Package helm is the classic HTTP chart repository package type:
+// index.yaml is mutable and rewritten so that every chart URL comes back
+// through the proxy, and charts are verified against the index's digest.
+package helm
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/artifactapi/artifactapi/internal/format"
+)
+
+// Type is the helm package type.
+type Type struct{}
+
+// Name implements format.Type.
+func (Type) Name() string { return "helm" }
+
+const indexPath = "index.yaml"
+
+// extPrefix marks a chart that lives on another host than the remote:
+// _ext/{scheme}/{host}/{path}.
+const extPrefix = "_ext/"
+
+// Mutable implements format.Type: the index changes, charts do not.
+func (Type) Mutable(path string) bool { return path == indexPath }
+
+// Rewrites implements format.Rewriter.
+func (Type) Rewrites(path string) bool { return path == indexPath }
+
+// IndexFor implements format.Published: every chart is listed in the index.
+func (Type) IndexFor(path string) string {
+	if path == indexPath {
+		return ""
+	}
+	return indexPath
+}
+
+// MustBeListed implements format.Published: a chart on another host is
+// fetched only if the index lists it, so the remote never becomes a proxy
+// to arbitrary hosts.
+func (Type) MustBeListed(path string) bool { return strings.HasPrefix(path, extPrefix) }
+
+// UpstreamPath implements format.Upstream: _ext paths name their own host.
+func (Type) UpstreamPath(path string) string {
+	if rest, ok := strings.CutPrefix(path, extPrefix); ok {
+		scheme, hostPath, _ := strings.Cut(rest, "/")
+		if scheme == "http" || scheme == "https" {
+			return scheme + "://" + hostPath
+		}
+	}
+	return path
+}
+
+// Prepare implements format.Upstream.
+func (Type) Prepare(req *http.Request, path string) {
+	if path != indexPath {
+		req.Header.Set("Accept", "application/gzip, application/octet-stream")
+	}
+}
+
+// Transport implements format.Upstream: the remote's credentials go to its
+// own host only (Helm itself does the same without --pass-credentials).
+func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTripper {
+	return format.HostAuth(next, c)
+}

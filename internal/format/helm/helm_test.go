@@ -1,0 +1,149 @@
+package helm
+
+import (
+	"bytes"
+	"flag"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var base, _ = url.Parse("https://charts.example.com/repo")
+
+func TestRewriteGolden(t *testing.T) {
+	in, err := os.ReadFile("testdata/index.in.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := (Type{}).Rewrite("index.yaml", base, bytes.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		os.WriteFile("testdata/index.out.yaml", out.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile("testdata/index.out.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("rewrite differs from testdata/index.out.yaml (go test -update to accept):\n%s", out.String())
+	}
+	// The rewrite changes the urls and nothing else.
+	var a, b map[string]any
+	if err := yaml.Unmarshal(in, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(out.Bytes(), &b); err != nil {
+		t.Fatalf("rewritten index is not YAML: %v", err)
+	}
+	mapURLs(a, func(u string) string { return RewriteURL(base, u) })
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("rewrite changed more than urls:\n%v\n%v", a, b)
+	}
+}
+
+// mapURLs applies f to every string under a "urls" key.
+func mapURLs(v any, f func(string) string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if list, ok := val.([]any); ok && k == "urls" {
+				for i, u := range list {
+					list[i] = f(u.(string))
+				}
+				continue
+			}
+			mapURLs(val, f)
+		}
+	case []any:
+		for _, e := range x {
+			mapURLs(e, f)
+		}
+	}
+}
+
+func TestDigestsOfRewrittenIndex(t *testing.T) {
+	out, err := os.ReadFile("testdata/index.out.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := (Type{}).Digests(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"demo-0.1.0.tgz":            strings.Repeat("1", 64),
+		"charts/sub/demo-0.2.0.tgz": strings.Repeat("2", 64),
+		"_ext/https/github.com/org/proj/releases/download/v1/elsewhere-1.0.0.tgz": strings.Repeat("3", 64),
+		"charts/signed-1.0.0.tgz":                               strings.Repeat("4", 64),
+		"_ext/https/charts.example.com/other/outside-1.0.0.tgz": strings.Repeat("5", 64),
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d paths, want %d: %v", len(got), len(want), got)
+	}
+	for p, d := range want {
+		if got[p].SHA256 != d {
+			t.Errorf("%s: digest %q, want %q", p, got[p].SHA256, d)
+		}
+	}
+}
+
+func TestRewriteURL(t *testing.T) {
+	cases := map[string]string{
+		"x.tgz":                                 "x.tgz",
+		"./a/../x.tgz":                          "x.tgz",
+		"https://charts.example.com/repo/x.tgz": "x.tgz",
+		"https://charts.example.com/repo/a b.tgz":   "a%20b.tgz",
+		"https://charts.example.com/repository.tgz": "_ext/https/charts.example.com/repository.tgz",
+		"http://charts.example.com/repo/x.tgz":      "_ext/http/charts.example.com/repo/x.tgz",
+		"https://other.example/x.tgz":               "_ext/https/other.example/x.tgz",
+		"https://other.example/x.tgz?sig=1":         "https://other.example/x.tgz?sig=1",
+		"oci://registry/x":                          "oci://registry/x",
+	}
+	for in, want := range cases {
+		if got := RewriteURL(base, in); got != want {
+			t.Errorf("RewriteURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var ty Type
+	if ty.UpstreamPath("_ext/https/other.example/x.tgz") != "https://other.example/x.tgz" || ty.UpstreamPath("x.tgz") != "x.tgz" {
+		t.Fatal("UpstreamPath")
+	}
+	if !ty.MustBeListed("_ext/https/a/b") || ty.MustBeListed("b.tgz") || !ty.Mutable("index.yaml") || ty.Mutable("x.tgz") {
+		t.Fatal("classification")
+	}
+}
+
+func TestUnsupportedURLsRefused(t *testing.T) {
+	in := "entries:\n  a:\n  - urls: &anchor\n    - x.tgz\n"
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &bytes.Buffer{}); err == nil {
+		t.Fatal("an anchor on urls was passed on unrewritten")
+	}
+}
+
+func FuzzRewrite(f *testing.F) {
+	if in, err := os.ReadFile("testdata/index.in.yaml"); err == nil {
+		f.Add(string(in))
+	}
+	f.Add("entries:\n  a:\n  - urls: [x, 'y', \"z\"]\n    digest: abc\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
+			return
+		}
+		if _, err := (Type{}).Digests(bytes.NewReader(out.Bytes())); err != nil {
+			t.Fatalf("cannot scan our own rewrite: %v", err)
+		}
+		var a, b any
+		if yaml.Unmarshal([]byte(in), &a) == nil && yaml.Unmarshal(out.Bytes(), &b) != nil {
+			t.Fatalf("valid YAML in, invalid out:\n%s", out.String())
+		}
+	})
+}
