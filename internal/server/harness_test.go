@@ -152,7 +152,9 @@ func newUpstream(t testing.TB, h http.HandlerFunc) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)
-		h(w, r)
+		if h != nil {
+			h(w, r)
+		}
 	}))
 	t.Cleanup(u.Close)
 	return u
