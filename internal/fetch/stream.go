@@ -1,0 +1,167 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// stream copies the upstream body into the spool while waiters read it,
+// then verifies and commits. Any failure removes the spool: nothing stored.
+func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cancelIdle context.CancelCauseFunc) (err error) {
+	spool, err := os.CreateTemp(e.opt.SpoolDir, "fill-*")
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.Remove(spool.Name())
+		}
+	}()
+	f.file, f.size, f.header, f.outcome = spool, resp.ContentLength, keepHeaders(resp.Header), outcomeStream
+	close(f.ready)
+	e.Events.Publish(events.Event{Type: events.FetchStarted, Remote: f.rem.Name, Path: f.path, Size: f.size})
+
+	idle := time.AfterFunc(e.opt.IdleTimeout, func() { cancelIdle(errIdle) })
+	defer idle.Stop()
+	h := blob.NewHasher()
+	buf := make([]byte, 256<<10)
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			idle.Reset(e.opt.IdleTimeout)
+			if _, werr := spool.Write(buf[:n]); werr != nil {
+				return fmt.Errorf("spool write: %w", werr)
+			}
+			h.Write(buf[:n])
+			f.advance(n)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			e.Breaker.Failure(ctx, f.rem.Name)
+			if errors.Is(context.Cause(ctx), errIdle) {
+				return apierr.New(apierr.ErrUpstreamTimeout, "%s: upstream sent nothing for %s", f.rem.Name, e.opt.IdleTimeout)
+			}
+			return apierr.New(apierr.ErrUpstream, "%s: upstream body failed after %d bytes: %v", f.rem.Name, h.Info().Size, rerr)
+		}
+	}
+	idle.Stop()
+	info := h.Info()
+	e.Recorder.Fetched(f.rem.Name, info.Size)
+	e.Metrics.BytesFetched.WithLabelValues(f.rem.Name).Add(float64(info.Size))
+	want := blob.Expect{Size: resp.ContentLength}
+	if v, ok := f.rem.Type.(format.Verifier); ok {
+		if pub, ok := v.Expect(f.path, resp.Header); ok {
+			want.SHA256 = pub.SHA256
+			if pub.Size >= 0 {
+				want.Size = pub.Size
+			}
+		}
+	}
+	if f.listed {
+		if f.published.SHA256 != "" {
+			want.SHA256 = f.published.SHA256
+		}
+		if f.published.Size >= 0 {
+			want.Size = f.published.Size
+		}
+	}
+	if err := want.Verify(info); err != nil {
+		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
+	}
+	if rw, ok := f.rem.Type.(format.Rewriter); ok && rw.Rewrites(f.path) {
+		rewritten, rinfo, err := e.rewrite(rw, f, spool)
+		if err != nil {
+			return err
+		}
+		// No waiter reads a rewritten document's spool: the upstream copy
+		// goes now; the deferred cleanup above now owns the rewritten one.
+		defer os.Remove(spool.Name())
+		defer rewritten.Close()
+		spool, info = rewritten, rinfo
+	}
+	if err := e.commitBlob(ctx, spool, info); err != nil {
+		e.Log.Error("blob commit failed", "err", err)
+		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+	}
+	committed = e.adopter != nil
+	now := time.Now().UTC()
+	mutable := f.rem.Mutable(f.path)
+	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
+		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
+	if err := e.Objects.PutObject(ctx, obj); err != nil {
+		// No row: the blob is unreachable; drop it unless another row uses it.
+		e.dropIfUnused(ctx, info.SHA256)
+		e.Log.Error("metadata write failed", "err", err)
+		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	}
+	if f.stale != nil {
+		// Other replicas may hold the replaced row.
+		e.invalidate(ctx, f.rem.Name, f.path, false)
+	}
+	e.rows.put(f.key, obj)
+	f.obj = &obj
+	if f.stale != nil && f.stale.SHA256 != obj.SHA256 {
+		// The new version replaced the row: the old bytes may now be
+		// unreferenced.
+		e.dropIfUnused(ctx, f.stale.SHA256)
+	}
+	e.Metrics.Fills.WithLabelValues(f.rem.Name, "ok").Inc()
+	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256})
+	return nil
+}
+
+var errIdle = errors.New("upstream idle")
+
+// rewrite runs the type's rewrite of the verified upstream document into a
+// new spool file, hashing what it writes.
+func (e *Engine) rewrite(rw format.Rewriter, f *fill, src *os.File) (*os.File, blob.Info, error) {
+	out, err := os.CreateTemp(e.opt.SpoolDir, "rewrite-*")
+	if err != nil {
+		return nil, blob.Info{}, fmt.Errorf("spool: %w", err)
+	}
+	h := blob.NewHasher()
+	if err := rw.Rewrite(f.path, f.rem.Base, io.NewSectionReader(src, 0, 1<<62), io.MultiWriter(out, h)); err != nil {
+		out.Close()
+		os.Remove(out.Name())
+		return nil, blob.Info{}, apierr.New(apierr.ErrUpstream, "%s: cannot rewrite %s: %v", f.rem.Name, f.path, err)
+	}
+	return out, h.Info(), nil
+}
+
+func (e *Engine) commitBlob(ctx context.Context, spool *os.File, info blob.Info) error {
+	if e.adopter != nil {
+		if err := spool.Sync(); err != nil {
+			return err
+		}
+		return e.adopter.Adopt(ctx, spool.Name(), info)
+	}
+	_, err := e.Blobs.Put(ctx, io.NewSectionReader(spool, 0, info.Size), blob.Expect{SHA256: info.SHA256, Size: info.Size})
+	return err
+}
+
+// keepHeaders picks the upstream headers worth passing to clients while a
+// fill streams.
+func keepHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range []string{"Content-Type", "Last-Modified"} {
+		if v := h.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
+}
