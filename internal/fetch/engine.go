@@ -161,41 +161,61 @@ func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path)
 // when nothing was written yet; a failure after the headers went out aborts
 // the connection, so a client never takes a short body for a whole one.
 func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path string) error {
-	ctx := r.Context()
-	if err := rem.Allowed(path); err != nil {
+	c, err := e.cached(r.Context(), rem, path)
+	if err != nil {
+		if c.remembered {
+			w.Header().Set("X-Cache", "HIT")
+		}
 		return err
 	}
-	var stale *meta.Object
+	if c.hit != nil {
+		err := e.serveObject(w, r, *c.hit, "HIT")
+		if !errors.Is(err, ErrBlobMissing) {
+			return err
+		}
+		if c.dbDown {
+			return errDBDown
+		}
+	}
+	return e.fetch(w, r, rem, path, c.stale)
+}
+
+// cacheState is what the cache knows of a path before any fill.
+type cacheState struct {
+	hit        *meta.Object // servable now
+	stale      *meta.Object // to revalidate, and to fall back on
+	dbDown     bool         // hit is the last known row: the database is unreachable
+	remembered bool         // the error is a remembered upstream 404
+}
+
+var errDBDown = apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+
+// cached answers from the row cache and database. While the database is
+// unreachable, a row this replica knew is still good while fresh: its blob
+// is content addressed, so serving it cannot be wrong; anything else
+// needs the database.
+func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) (cacheState, error) {
+	if err := rem.Allowed(path); err != nil {
+		return cacheState{}, err
+	}
 	obj, err := e.lookup(ctx, rem.Name, path)
 	switch {
+	case err == nil && obj.Fresh(time.Now()):
+		return cacheState{hit: &obj}, nil
 	case err == nil:
-		if obj.Fresh(time.Now()) {
-			err := e.serveObject(w, r, obj, "HIT")
-			if !errors.Is(err, ErrBlobMissing) {
-				return err
-			}
-		} else {
-			stale = &obj
-		}
+		return cacheState{stale: &obj}, nil
 	case errors.Is(err, meta.ErrNotFound):
 		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
-			w.Header().Set("X-Cache", "HIT")
-			return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
+			return cacheState{remembered: true}, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
 		}
-	default:
-		// The database is unreachable. A row this replica knew is still
-		// good while fresh: its blob is content addressed, so serving it
-		// cannot be wrong. Anything else needs the database.
-		if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
-			e.Log.Warn("metadata store unavailable; serving the last known row", "remote", rem.Name, "path", path, "err", err)
-			if err := e.serveObject(w, r, known, "HIT"); !errors.Is(err, ErrBlobMissing) {
-				return err
-			}
-		}
-		e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
-		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+		return cacheState{}, nil
 	}
-	return e.fetch(w, r, rem, path, stale)
+	if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
+		e.Log.Warn("metadata store unavailable; serving the last known row", "remote", rem.Name, "path", path, "err", err)
+		return cacheState{hit: &known, dbDown: true}, nil
+	}
+	e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
+	return cacheState{}, errDBDown
 }
 
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).

@@ -2,11 +2,9 @@ package fetch
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -147,23 +145,14 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 // answer deserves. Types whose clients need headers only known once the
 // bytes are whole (a docker manifest's digest) use it instead of Serve.
 func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (obj meta.Object, cache string, err error) {
-	if err := rem.Allowed(path); err != nil {
-		return meta.Object{}, "", err
-	}
-	var stale *meta.Object
-	o, err := e.lookup(ctx, rem.Name, path)
+	c, err := e.cached(ctx, rem, path)
 	switch {
-	case err == nil && o.Fresh(time.Now()):
-		return o, "HIT", nil
-	case err == nil:
-		stale = &o
-	case errors.Is(err, meta.ErrNotFound):
-		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
-			return meta.Object{}, "HIT", apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
-		}
-	default:
-		return meta.Object{}, "", apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	case err != nil:
+		return meta.Object{}, "", err
+	case c.hit != nil:
+		return *c.hit, "HIT", nil
 	}
+	stale := c.stale
 	f := e.join(rem, path, stale)
 	defer f.release()
 	select {
