@@ -93,9 +93,12 @@ generated: "2024-01-01T00:00:00Z"
 
 	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
 	createRemote(t, p, map[string]any{"name": "charts", "package_type": "helm", "base_url": repo.URL, "mutable_ttl": 300})
-	pull := func() {
+	if resp, body := p.do("POST", "/api/v2/virtuals", token, map[string]any{"name": "helm", "package_type": "helm", "members": []string{"charts"}}); resp.StatusCode != 201 {
+		t.Fatalf("create virtual: %d %s", resp.StatusCode, body)
+	}
+	pull := func(repoPath string) {
 		home, out := t.TempDir(), t.TempDir()
-		helmRun(t, helm, home, "repo", "add", "t", p.url+"/api/v1/remote/charts")
+		helmRun(t, helm, home, "repo", "add", "t", p.url+repoPath)
 		helmRun(t, helm, home, "pull", "t/demo", "--version", "0.1.0", "-d", out)
 		helmRun(t, helm, home, "pull", "t/other", "--version", "1.0.0", "-d", out)
 		for file, want := range map[string][]byte{"demo-0.1.0.tgz": demo, "other-1.0.0.tgz": other} {
@@ -104,8 +107,12 @@ generated: "2024-01-01T00:00:00Z"
 			}
 		}
 	}
-	pull()
-	repo.Close()
-	second.Close()
-	pull() // warm: the index and both charts from the cache
+	for _, warm := range []bool{false, true} {
+		if warm { // the index and both charts from the cache
+			repo.Close()
+			second.Close()
+		}
+		pull("/api/v1/remote/charts")
+		pull("/api/v1/virtual/helm") // the merged index, charts through the member
+	}
 }

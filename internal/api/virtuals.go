@@ -119,6 +119,11 @@ func (a *API) deleteVirtual(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, notFoundAs(err, "virtual", name))
 		return
 	}
+	// Documents derived for the virtual (a merged index) go with it: the
+	// name may be taken by a remote next.
+	if _, err := a.Engine.Evict(r.Context(), name, "", ""); err != nil {
+		a.Log.Warn("derived documents of a deleted virtual not evicted", "virtual", name, "err", err)
+	}
 	a.changed(r, events.VirtualChange, name)
 	w.WriteHeader(http.StatusNoContent)
 }

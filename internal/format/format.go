@@ -111,3 +111,22 @@ type Published interface {
 	// lists it (an artifact on another host: never an open proxy).
 	MustBeListed(path string) bool
 }
+
+// Merger is implemented by types whose virtual repositories answer some
+// paths (an index) with a merge of their members' stored documents.
+type Merger interface {
+	// Merges reports whether path is such a document.
+	Merges(path string) bool
+	// Merge writes the merged document; members come in precedence order.
+	// It must stream: memory may not grow with the documents.
+	Merge(w io.Writer, members []MergeInput) error
+}
+
+// MergeInput is one member's stored document, and the prefix that makes a
+// relative path in it resolve to that member from the virtual's URL.
+type MergeInput struct {
+	Name   string
+	Prefix string
+	// Open reads the document; a merge may read it more than once.
+	Open func() (io.ReadCloser, error)
+}

@@ -123,3 +123,56 @@ func TestHelmIndexRewrittenAndChartsVerified(t *testing.T) {
 		t.Fatalf("unlisted foreign chart: %d, other host asked %d times", resp.StatusCode, other.hits.Load()-before)
 	}
 }
+
+func TestHelmVirtualMergedIndex(t *testing.T) {
+	chartA, chartB := []byte("chart a bytes"), []byte("chart b bytes")
+	version := "0.1.0"
+	serve := func(name string, chart []byte, v *string) *upstream {
+		return newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/index.yaml":
+				fmt.Fprintf(w, "apiVersion: v1\nentries:\n  %s:\n  - name: %s\n    version: %s\n    digest: %s\n    urls:\n    - %s-%s.tgz\ngenerated: x\n",
+					name, name, *v, sha256hex(chart), name, *v)
+			case "/" + name + "-" + *v + ".tgz":
+				w.Write(chart)
+			default:
+				http.NotFound(w, r)
+			}
+		})
+	}
+	fixed := "1.0.0"
+	a, b := serve("alpha", chartA, &fixed), serve("beta", chartB, &version)
+	h := newHarness(t, nil)
+	for name, up := range map[string]*upstream{"a": a, "b": b} {
+		if code := h.api("POST", "/api/v2/remotes", map[string]any{"name": name, "package_type": "helm", "base_url": up.URL, "mutable_ttl": 0}, nil); code != 201 {
+			t.Fatalf("create %s: %d", name, code)
+		}
+	}
+	if code := h.api("POST", "/api/v2/virtuals", map[string]any{"name": "charts", "package_type": "helm", "members": []string{"a", "b"}}, nil); code != 201 {
+		t.Fatalf("create virtual: %d", code)
+	}
+	resp, index, _ := h.get("/api/v1/virtual/charts/index.yaml")
+	if resp.StatusCode != 200 || !strings.Contains(string(index), `"../../remote/a/alpha-1.0.0.tgz"`) || !strings.Contains(string(index), `"../../remote/b/beta-0.1.0.tgz"`) {
+		t.Fatalf("merged index: %d\n%s", resp.StatusCode, index)
+	}
+	etag := resp.Header.Get("ETag")
+	if resp, _, _ := h.get("/api/v1/virtual/charts/index.yaml", "If-None-Match", etag); resp.StatusCode != 304 {
+		t.Fatalf("If-None-Match on the merged index: %d", resp.StatusCode)
+	}
+	// Each chart URL resolves, relative to the virtual, to its member.
+	if resp, body, _ := h.get("/api/v1/remote/b/beta-0.1.0.tgz"); resp.StatusCode != 200 || string(body) != string(chartB) {
+		t.Fatalf("chart through its member: %d", resp.StatusCode)
+	}
+	// A member's index changes: the merge follows, with a new ETag.
+	version = "0.2.0"
+	resp, index, _ = h.get("/api/v1/virtual/charts/index.yaml")
+	if resp.Header.Get("ETag") == etag || !strings.Contains(string(index), "beta-0.2.0.tgz") {
+		t.Fatalf("merged index did not follow its member:\n%s", index)
+	}
+	// Deleting the virtual removes what was derived for it.
+	h.api("DELETE", "/api/v2/virtuals/charts", nil, nil)
+	h.remote("charts", a.URL, nil)
+	if objs := h.objects("charts"); len(objs) != 0 {
+		t.Fatalf("a remote reusing the name sees the old virtual's documents: %v", objs)
+	}
+}

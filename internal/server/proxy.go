@@ -99,6 +99,9 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 		rec.remote = ""
 		return apierr.New(apierr.ErrNotFound, "virtual %q not found", name)
 	}
+	if m, ok := s.merger(v, path); ok {
+		return s.serveMerged(rec, r, v, path, m)
+	}
 	var firstErr error
 	for _, m := range v.Members {
 		rem, ok := s.reg.Remote(m)

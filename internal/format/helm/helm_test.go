@@ -43,14 +43,14 @@ func TestRewriteGolden(t *testing.T) {
 	if err := yaml.Unmarshal(out.Bytes(), &b); err != nil {
 		t.Fatalf("rewritten index is not YAML: %v", err)
 	}
-	mapURLs(a, func(u string) string { return RewriteURL(base, u) })
+	mapTreeURLs(a, func(u string) string { return RewriteURL(base, u) })
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("rewrite changed more than urls:\n%v\n%v", a, b)
 	}
 }
 
-// mapURLs applies f to every string under a "urls" key.
-func mapURLs(v any, f func(string) string) {
+// mapTreeURLs applies f to every string under a "urls" key.
+func mapTreeURLs(v any, f func(string) string) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
@@ -60,11 +60,11 @@ func mapURLs(v any, f func(string) string) {
 				}
 				continue
 			}
-			mapURLs(val, f)
+			mapTreeURLs(val, f)
 		}
 	case []any:
 		for _, e := range x {
-			mapURLs(e, f)
+			mapTreeURLs(e, f)
 		}
 	}
 }

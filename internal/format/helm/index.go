@@ -178,6 +178,11 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 // relative to the remote (helm resolves it against the repository URL, so
 // it comes back through the proxy whatever host name clients use).
 func (Type) Rewrite(_ string, base *url.URL, r io.Reader, w io.Writer) error {
+	return mapURLs(r, w, func(u string) string { return RewriteURL(base, u) })
+}
+
+// mapURLs copies an index, passing every chart URL through f.
+func mapURLs(r io.Reader, w io.Writer, f func(string) string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	write := func(l line) error { _, err := bw.WriteString(l.raw); return err }
 	err := scan(r, write, func(l line, urls []string, flow bool) error {
@@ -185,7 +190,7 @@ func (Type) Rewrite(_ string, base *url.URL, r io.Reader, w io.Writer) error {
 		if flow {
 			quoted := make([]string, len(urls))
 			for i, u := range urls {
-				quoted[i] = strconv.Quote(RewriteURL(base, u))
+				quoted[i] = strconv.Quote(f(u))
 			}
 			_, err := fmt.Fprintf(bw, "%surls: [%s]\n", prefix, strings.Join(quoted, ", "))
 			return err
@@ -194,7 +199,7 @@ func (Type) Rewrite(_ string, base *url.URL, r io.Reader, w io.Writer) error {
 			return err
 		}
 		for _, u := range urls {
-			if _, err := fmt.Fprintf(bw, "%s- %s\n", strings.Repeat(" ", l.keyIndent), strconv.Quote(RewriteURL(base, u))); err != nil {
+			if _, err := fmt.Fprintf(bw, "%s- %s\n", strings.Repeat(" ", l.keyIndent), strconv.Quote(f(u))); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,80 @@
+package helm
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/artifactapi/artifactapi/internal/format"
+)
+
+func fileInput(t *testing.T, name, prefix, file string) format.MergeInput {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stringInput(name, prefix, string(b))
+}
+
+func stringInput(name, prefix, doc string) format.MergeInput {
+	return format.MergeInput{Name: name, Prefix: prefix, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(doc)), nil
+	}}
+}
+
+var generated = regexp.MustCompile(`(?m)^generated: .*\n`)
+
+func merge(t *testing.T, in ...format.MergeInput) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := (Type{}).Merge(&out, in); err != nil {
+		t.Fatal(err)
+	}
+	return generated.ReplaceAllString(out.String(), "")
+}
+
+func TestMergeGolden(t *testing.T) {
+	got := merge(t, fileInput(t, "a", "../../remote/a/", "testdata/merge.a.yaml"), fileInput(t, "b", "../../remote/b/", "testdata/merge.b.yaml"))
+	if *update {
+		os.WriteFile("testdata/merge.out.yaml", []byte(got), 0o644)
+	}
+	want, _ := os.ReadFile("testdata/merge.out.yaml")
+	if got != string(want) {
+		t.Fatalf("merge differs from testdata/merge.out.yaml (go test -update to accept):\n%s", got)
+	}
+	// The first member wins a version both list; digests follow the URLs.
+	d, err := (Type{}).Digests(strings.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d["../../remote/b/demo-0.2.0.tgz"]; ok {
+		t.Fatal("the second member's copy of demo 0.2.0 survived the merge")
+	}
+}
+
+func TestMergeUnsortedMemberSameResult(t *testing.T) {
+	a, _ := os.ReadFile("testdata/merge.a.yaml")
+	// The same index with its charts out of order.
+	parts := strings.SplitN(string(a), "  demo:\n", 2)
+	head, alpha := strings.SplitN(parts[0], "  alpha:\n", 2)[0], strings.SplitN(parts[0], "  alpha:\n", 2)[1]
+	demo, tail := strings.SplitN(parts[1], "generated:", 2)[0], "generated:"+strings.SplitN(parts[1], "generated:", 2)[1]
+	unsorted := head + "  demo:\n" + demo + "  alpha:\n" + alpha + tail
+	b := fileInput(t, "b", "../../remote/b/", "testdata/merge.b.yaml")
+	want := merge(t, fileInput(t, "a", "../../remote/a/", "testdata/merge.a.yaml"), b)
+	if got := merge(t, stringInput("a", "../../remote/a/", unsorted), b); got != want {
+		t.Fatalf("unsorted member merged differently:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func FuzzMerge(f *testing.F) {
+	a, _ := os.ReadFile("testdata/merge.a.yaml")
+	b, _ := os.ReadFile("testdata/merge.b.yaml")
+	f.Add(string(a), string(b))
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var out bytes.Buffer
+		(Type{}).Merge(&out, []format.MergeInput{stringInput("a", "p/", a), stringInput("b", "q/", b)})
+	})
+}
