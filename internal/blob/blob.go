@@ -33,6 +33,9 @@ type Info struct {
 type Expect struct {
 	SHA256 string
 	Size   int64
+	// Integrity is a published SRI digest (npm's dist.integrity), checked
+	// besides the sha256.
+	Integrity string
 }
 
 // Store is a content-addressed blob store. Content becomes visible only once

@@ -36,6 +36,14 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	idle := time.AfterFunc(e.opt.IdleTimeout, func() { cancelIdle(errIdle) })
 	defer idle.Stop()
 	h := blob.NewHasher()
+	var sum io.Writer = h
+	var sri *blob.SRI
+	if f.listed && f.published.Integrity != "" {
+		if sri, err = blob.NewSRI(f.published.Integrity); err != nil {
+			return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
+		}
+		sum = io.MultiWriter(h, sri)
+	}
 	buf := make([]byte, 256<<10)
 	for {
 		n, rerr := resp.Body.Read(buf)
@@ -44,7 +52,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			if _, werr := spool.Write(buf[:n]); werr != nil {
 				return fmt.Errorf("spool write: %w", werr)
 			}
-			h.Write(buf[:n])
+			sum.Write(buf[:n])
 			f.advance(n)
 		}
 		if rerr == io.EOF {
@@ -81,6 +89,11 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	}
 	if err := want.Verify(info); err != nil {
 		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
+	}
+	if sri != nil {
+		if err := sri.Verify(); err != nil {
+			return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
+		}
 	}
 	if rw, ok := f.rem.Type.(format.Rewriter); ok && rw.Rewrites(f.path) {
 		rewritten, rinfo, err := e.rewrite(rw, f, spool)

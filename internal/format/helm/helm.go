@@ -18,10 +18,6 @@ func (Type) Name() string { return "helm" }
 
 const indexPath = "index.yaml"
 
-// extPrefix marks a chart that lives on another host than the remote:
-// _ext/{scheme}/{host}/{path}.
-const extPrefix = "_ext/"
-
 // Mutable implements format.Type: the index changes, charts do not.
 func (Type) Mutable(path string) bool { return path == indexPath }
 
@@ -39,18 +35,10 @@ func (Type) IndexFor(path string) string {
 // MustBeListed implements format.Published: a chart on another host is
 // fetched only if the index lists it, so the remote never becomes a proxy
 // to arbitrary hosts.
-func (Type) MustBeListed(path string) bool { return strings.HasPrefix(path, extPrefix) }
+func (Type) MustBeListed(path string) bool { return strings.HasPrefix(path, format.ExtPrefix) }
 
 // UpstreamPath implements format.Upstream: _ext paths name their own host.
-func (Type) UpstreamPath(path string) string {
-	if rest, ok := strings.CutPrefix(path, extPrefix); ok {
-		scheme, hostPath, _ := strings.Cut(rest, "/")
-		if scheme == "http" || scheme == "https" {
-			return scheme + "://" + hostPath
-		}
-	}
-	return path
-}
+func (Type) UpstreamPath(path string) string { return format.ExtURL(path) }
 
 // Prepare implements format.Upstream.
 func (Type) Prepare(req *http.Request, path string) {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 
 	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/format"
 )
 
 // The index is rewritten and scanned line by line, so memory stays flat
@@ -212,29 +212,8 @@ func mapURLs(r io.Reader, w io.Writer, f func(string) string) error {
 }
 
 // RewriteURL maps a chart URL from the upstream index to a path relative
-// to the remote: under the remote's base it keeps its sub-directories;
-// on another host it becomes _ext/{scheme}/{host}/{path}. URLs carrying a
-// query (pre-signed) and non-HTTP URLs are left as they are.
-func RewriteURL(base *url.URL, raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return raw
-	}
-	dir := *base
-	dir.Path = strings.TrimSuffix(base.Path, "/") + "/"
-	dir.RawPath = ""
-	abs := dir.ResolveReference(u)
-	if abs.Scheme != "http" && abs.Scheme != "https" {
-		return raw
-	}
-	p := path.Clean("/" + abs.Path)
-	if abs.Scheme == base.Scheme && abs.Host == base.Host && strings.HasPrefix(p, dir.Path) && p != strings.TrimSuffix(dir.Path, "/") {
-		return escape(strings.TrimPrefix(p, dir.Path))
-	}
-	return extPrefix + abs.Scheme + "/" + abs.Host + escape(p)
-}
-
-func escape(p string) string { return (&url.URL{Path: p}).EscapedPath() }
+// to the remote (see format.LinkPath).
+func RewriteURL(base *url.URL, raw string) string { return format.LinkPath(base, raw) }
 
 // Digests implements format.Published: the stored (rewritten) index's
 // chart paths, each with its entry's digest.
