@@ -169,7 +169,7 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		return err
 	}
 	if c.hit != nil {
-		err := e.serveObject(w, r, *c.hit, "HIT")
+		err := e.serveObject(w, r, rem, *c.hit, "HIT")
 		if !errors.Is(err, ErrBlobMissing) {
 			return err
 		}

@@ -43,15 +43,19 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 	if !ok {
 		return blob.Expect{}, false, nil
 	}
-	index := p.IndexFor(path)
 	var want blob.Expect
 	found := false
-	if index != "" {
-		if m, err := e.digestsOf(ctx, rem.Name, index, p); err == nil {
-			want, found = m[path]
-		} else if !errors.Is(err, meta.ErrNotFound) {
-			e.Log.Warn("published digests unavailable", "remote", rem.Name, "index", index, "err", err)
+	for _, index := range p.IndexFor(path) {
+		m, err := e.digestsOf(ctx, rem.Name, index, p)
+		if errors.Is(err, meta.ErrNotFound) {
+			continue // this representation is not cached; try the next
 		}
+		if err != nil {
+			e.Log.Warn("published digests unavailable", "remote", rem.Name, "index", index, "err", err)
+			continue
+		}
+		want, found = m[path]
+		break
 	}
 	if !found && p.MustBeListed(path) {
 		return blob.Expect{}, false, apierr.New(apierr.ErrNotFound, "%s: %s is not listed in the remote's index", rem.Name, path)

@@ -10,12 +10,19 @@ import (
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // serveObject serves a committed object with Range, HEAD and conditional
 // request support.
-func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
+func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache string) error {
+	if rem != nil {
+		if p, ok := rem.Type.(format.Presenter); ok && p.Presents(obj.Path) {
+			return e.present(w, r, obj, cache, p)
+		}
+	}
 	if obj.Size <= smallObject {
 		if data, ok := e.small.get(obj.SHA256); ok {
 			e.objectHeaders(w, obj, cache)
@@ -24,17 +31,8 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 		}
 	}
 	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
-	if errors.Is(err, blob.ErrNotFound) {
-		// The row outlived its blob (an eviction raced a fill): drop it
-		// and fill again rather than fail the client.
-		e.Log.Warn("cached row had no blob; refetching", "remote", obj.Remote, "path", obj.Path)
-		e.rows.drop(cacheKey(obj.Remote, obj.Path))
-		e.Objects.DeleteObjects(r.Context(), obj.Remote, obj.Path, "")
-		return ErrBlobMissing
-	}
 	if err != nil {
-		e.Log.Error("blob open failed", "sha256", obj.SHA256, "err", err)
-		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+		return e.openFailed(r, obj, err)
 	}
 	defer rc.Close()
 	if obj.Size <= smallObject {
@@ -56,13 +54,30 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, obj meta.Ob
 	return nil
 }
 
+// openFailed is the answer when a committed object's blob cannot be
+// opened. A row that outlived its blob (an eviction raced a fill) is
+// dropped so the caller fills again rather than fail the client.
+func (e *Engine) openFailed(r *http.Request, obj meta.Object, err error) error {
+	if errors.Is(err, blob.ErrNotFound) {
+		e.Log.Warn("cached row had no blob; refetching", "remote", obj.Remote, "path", obj.Path)
+		e.rows.drop(cacheKey(obj.Remote, obj.Path))
+		e.Objects.DeleteObjects(r.Context(), obj.Remote, obj.Path, "")
+		return ErrBlobMissing
+	}
+	e.Log.Error("blob open failed", "sha256", obj.SHA256, "err", err)
+	return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+}
+
+func contentType(obj meta.Object) string {
+	if obj.ContentType == "" {
+		return "application/octet-stream"
+	}
+	return obj.ContentType
+}
+
 func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache string) {
 	h := w.Header()
-	ct := obj.ContentType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	h.Set("Content-Type", ct)
+	h.Set("Content-Type", contentType(obj))
 	h.Set("ETag", `"sha256:`+obj.SHA256+`"`)
 	h.Set("X-Cache", cache)
 	h.Set("X-Artifact-Source", "cache")

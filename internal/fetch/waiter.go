@@ -26,16 +26,16 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 	}
 	switch f.outcome {
 	case outcomeCached:
-		return e.serveObject(w, r, *f.obj, "HIT")
+		return e.serveObject(w, r, rem, *f.obj, "HIT")
 	case outcomeRevalidated:
-		return e.serveObject(w, r, *f.obj, "REVALIDATED")
+		return e.serveObject(w, r, rem, *f.obj, "REVALIDATED")
 	case outcomeNotFound:
 		w.Header().Set("X-Cache", "MISS")
 		return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
 	case outcomeError:
 		if stale != nil {
 			// The upstream is down or erroring: a stale copy beats an error.
-			return e.serveObject(w, r, *stale, "STALE")
+			return e.serveObject(w, r, rem, *stale, "STALE")
 		}
 		w.Header().Set("X-Cache", "MISS")
 		return f.err
@@ -58,7 +58,7 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		if f.err != nil {
 			return f.err
 		}
-		return e.serveObject(w, r, *f.obj, "MISS")
+		return e.serveObject(w, r, rem, *f.obj, "MISS")
 	}
 	return e.streamBody(ctx, w, f)
 }
@@ -178,6 +178,6 @@ func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) 
 // ServeObject answers r from a committed object (Range, HEAD, conditional
 // requests), with the X-Cache value cache. ErrBlobMissing means the row had
 // lost its blob and is now gone: Ensure again fills it anew.
-func (e *Engine) ServeObject(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string) error {
-	return e.serveObject(w, r, obj, cache)
+func (e *Engine) ServeObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache string) error {
+	return e.serveObject(w, r, rem, obj, cache)
 }

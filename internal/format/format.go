@@ -103,8 +103,9 @@ type Rewriter interface {
 // Published is implemented by types whose (stored, rewritten) index
 // documents publish the digests of the artifacts they list.
 type Published interface {
-	// IndexFor names the cached document that lists path; "" for none.
-	IndexFor(path string) string
+	// IndexFor names the cached documents that may list path, in order of
+	// preference (the first one cached is read); none for an index itself.
+	IndexFor(path string) []string
 	// Digests reads a stored index: every listed path with its expectation.
 	Digests(r io.Reader) (map[string]blob.Expect, error)
 	// MustBeListed reports whether path may be fetched only when the index
@@ -129,4 +130,19 @@ type MergeInput struct {
 	Prefix string
 	// Open reads the document; a merge may read it more than once.
 	Open func() (io.ReadCloser, error)
+}
+
+// Negotiator is implemented by types whose clients ask for one path in
+// several representations (npm's abbreviated and full documents): each is
+// fetched, stored and served apart, under the path Variant returns.
+type Negotiator interface {
+	Variant(path string, h http.Header) string
+}
+
+// Presenter is implemented by types whose stored documents need the
+// address clients reach the remote by (npm's tarball URLs must be
+// absolute). Present streams the stored document r to w for that address.
+type Presenter interface {
+	Presents(path string) bool
+	Present(path, self string, r io.Reader, w io.Writer) error
 }

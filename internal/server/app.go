@@ -115,7 +115,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		// replica: degraded, not down.
 		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping, Degrades: true},
 	}}
-	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version}
+	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL}
 	return a, nil
 }
 

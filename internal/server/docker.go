@@ -73,7 +73,7 @@ func (s *Server) dockerFrom(rec *respRecorder, r *http.Request, rem *registry.Re
 			}
 			rec.Header().Set("Docker-Content-Digest", "sha256:"+obj.SHA256)
 		}
-		err = s.engine.ServeObject(rec, r, obj, cache)
+		err = s.engine.ServeObject(rec, r, rem, obj, cache)
 		if !errors.Is(err, fetch.ErrBlobMissing) || attempt > 0 {
 			return err
 		}

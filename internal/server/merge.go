@@ -60,7 +60,7 @@ func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual,
 	if err != nil {
 		return err
 	}
-	err = s.engine.ServeObject(rec, r, derived, "HIT")
+	err = s.engine.ServeObject(rec, r, nil, derived, "HIT")
 	if errors.Is(err, fetch.ErrBlobMissing) {
 		return apierr.New(apierr.ErrUnavailable, "%s: merged index lost; retry", v.Name)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/fetch"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
@@ -82,8 +84,38 @@ func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
 			rec.remote = "" // unknown names stay out of metric labels
 			return apierr.New(apierr.ErrNotFound, "remote %q not found", name)
 		}
-		return s.engine.Serve(rec, r, rem, path)
+		return s.serveFrom(rec, r, rem, path)
 	})
+}
+
+// serveFrom asks the engine for path on rem, in the representation the
+// client asked for, knowing the address the client reaches rem by.
+func (s *Server) serveFrom(rec *respRecorder, r *http.Request, rem *registry.Remote, path string) error {
+	if n, ok := rem.Type.(format.Negotiator); ok {
+		if v := n.Variant(path, r.Header); v != path {
+			path = v
+			rec.Header().Add("Vary", "Accept")
+		}
+	}
+	if _, ok := rem.Type.(format.Presenter); ok {
+		r = r.WithContext(fetch.WithSelf(r.Context(), s.base(r)+"/api/v1/remote/"+rem.Name))
+	}
+	return s.engine.Serve(rec, r, rem, path)
+}
+
+// base is PUBLIC_URL, or the scheme and host this request came in on.
+func (s *Server) base(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
 }
 
 // serveVirtual answers from the first member that has the artifact.
@@ -109,7 +141,7 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 			continue
 		}
 		rec.Header().Del("X-Cache")
-		err := s.engine.Serve(rec, r, rem, path)
+		err := s.serveFrom(rec, r, rem, path)
 		if err == nil {
 			rec.remote = m // counted against the member that answered
 			return nil

@@ -23,6 +23,9 @@ type Server struct {
 	metrics *metrics.Metrics
 	rec     AccessLog
 	version string
+	// publicURL is PUBLIC_URL: how clients reach this server, for types
+	// that write absolute URLs into what they serve ("" = from the request).
+	publicURL string
 	// dockerOwners remembers which member of a docker virtual served a
 	// repository's manifest, so its blobs come from the same member (per
 	// replica; another replica finds them by member order).

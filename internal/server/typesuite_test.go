@@ -49,6 +49,10 @@ var typeCases = map[string]typeCase{
 		upstream: fileUpstream("/charts/demo-0.1.0.tgz"),
 		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/charts/demo-0.1.0.tgz" },
 	},
+	"npm": {
+		upstream: fileUpstream("/demo/-/demo-1.0.0.tgz"),
+		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/demo/-/demo-1.0.0.tgz" },
+	},
 	"goproxy": {
 		upstream: fileUpstream("/example.test/m/@v/v1.0.0.zip"),
 		path: func(remote string, _ []byte) string {

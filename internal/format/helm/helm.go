@@ -25,11 +25,11 @@ func (Type) Mutable(path string) bool { return path == indexPath }
 func (Type) Rewrites(path string) bool { return path == indexPath }
 
 // IndexFor implements format.Published: every chart is listed in the index.
-func (Type) IndexFor(path string) string {
+func (Type) IndexFor(path string) []string {
 	if path == indexPath {
-		return ""
+		return nil
 	}
-	return indexPath
+	return []string{indexPath}
 }
 
 // MustBeListed implements format.Published: a chart on another host is

@@ -8,6 +8,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/generic"
 	"github.com/artifactapi/artifactapi/internal/format/goproxy"
 	"github.com/artifactapi/artifactapi/internal/format/helm"
+	"github.com/artifactapi/artifactapi/internal/format/npm"
 )
 
 // All returns every served package type.
@@ -17,5 +18,6 @@ func All() *format.Registry {
 		docker.Type{},
 		goproxy.Type{},
 		helm.Type{},
+		npm.Type{},
 	)
 }

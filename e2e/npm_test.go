@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// npmTarball builds a package tarball (package/package.json, index.js).
+func npmTarball(name, version string, deps map[string]string) []byte {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	pj, _ := json.Marshal(map[string]any{"name": name, "version": version, "main": "index.js", "dependencies": deps})
+	for file, body := range map[string][]byte{"package/package.json": pj, "package/index.js": []byte("module.exports = " + `"` + name + `"` + "\n")} {
+		tw.WriteHeader(&tar.Header{Name: file, Mode: 0o644, Size: int64(len(body))})
+		tw.Write(body)
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+// npmRegistry serves packuments and tarballs for the given packages; the
+// tarballs of names in elsewhere are served by a second host.
+type npmRegistry struct {
+	*httptest.Server
+	other *httptest.Server
+	docs  map[string][]byte
+	files map[string][]byte
+}
+
+func newNPMRegistry(t *testing.T, pkgs map[string]map[string]string, elsewhere map[string]bool) *npmRegistry {
+	reg := &npmRegistry{docs: map[string][]byte{}, files: map[string][]byte{}}
+	serveFiles := func(w http.ResponseWriter, r *http.Request) {
+		if b, ok := reg.files[r.URL.Path]; ok {
+			w.Write(b)
+			return
+		}
+		if b, ok := reg.docs[strings.TrimPrefix(r.URL.Path, "/")]; ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(b)
+			return
+		}
+		http.NotFound(w, r)
+	}
+	reg.Server = httptest.NewServer(http.HandlerFunc(serveFiles))
+	reg.other = httptest.NewServer(http.HandlerFunc(serveFiles))
+	t.Cleanup(reg.Close)
+	t.Cleanup(reg.other.Close)
+	for name, deps := range pkgs {
+		tgz := npmTarball(name, "1.0.0", deps)
+		short := name[strings.LastIndex(name, "/")+1:]
+		path := "/" + name + "/-/" + short + "-1.0.0.tgz"
+		host := reg.URL
+		if elsewhere[name] {
+			host = reg.other.URL
+		}
+		reg.files[path] = tgz
+		sum := sha512.Sum512(tgz)
+		doc, _ := json.Marshal(map[string]any{"name": name, "dist-tags": map[string]string{"latest": "1.0.0"},
+			"versions": map[string]any{"1.0.0": map[string]any{"name": name, "version": "1.0.0", "dependencies": deps,
+				"dist": map[string]string{"tarball": host + path, "integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum[:])}}}})
+		reg.docs[name] = doc
+	}
+	return reg
+}
+
+func npmInstall(t *testing.T, registry string, pkgs ...string) time.Duration {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"proj","version":"1.0.0"}`), 0o644)
+	args := append([]string{"install", "--registry", registry, "--cache", t.TempDir(), "--no-audit", "--no-fund", "--package-lock=false"}, pkgs...)
+	cmd := exec.Command("npm", args...)
+	cmd.Dir = dir
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm %v: %v\n%s", args, err, out)
+	}
+	took := time.Since(start)
+	for _, p := range pkgs {
+		name := strings.Split(strings.TrimPrefix(p, "@"), "@")[0]
+		if strings.HasPrefix(p, "@") {
+			name = "@" + name
+		}
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", name, "package.json")); err != nil {
+			t.Fatalf("%s not installed: %v", p, err)
+		}
+	}
+	return took
+}
+
+func TestNPMInstallThroughProxy(t *testing.T) {
+	needClient(t, "npm")
+	reg := newNPMRegistry(t, map[string]map[string]string{
+		"app":         {"left": "^1.0.0", "@team/right": "^1.0.0"},
+		"left":        {"leaf": "1.0.0"},
+		"@team/right": {"leaf": "1.0.0"},
+		"leaf":        nil,
+	}, map[string]bool{"leaf": true})
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "npm", "package_type": "npm", "base_url": reg.URL, "mutable_ttl": 300})
+	proxy := p.url + "/api/v1/remote/npm/"
+
+	npmInstall(t, proxy, "app", "@team/right")
+	reg.Close()
+	reg.other.Close()
+	npmInstall(t, proxy, "app", "@team/right") // warm: documents and tarballs from the cache
+}
+
+// The machine's real npm registry (npm config get registry) as upstream.
+func TestNPMInstallRealUpstream(t *testing.T) {
+	needClient(t, "npm")
+	out, err := exec.Command("npm", "config", "get", "registry").Output()
+	upstream := strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
+	if err != nil || upstream == "" {
+		t.Skip("NETWORK: npm names no registry")
+	}
+	if resp, err := http.Get(upstream + "/ms"); err != nil || resp.StatusCode != 200 {
+		t.Skipf("NETWORK: the npm registry %s is unreachable: %v", upstream, err)
+	}
+	const pkg = "express@4.21.2" // about 60 packages in all
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "npmjs", "package_type": "npm", "base_url": upstream, "mutable_ttl": 600})
+	proxy := p.url + "/api/v1/remote/npmjs/"
+	direct := npmInstall(t, upstream+"/", pkg)
+	cold := npmInstall(t, proxy, pkg)
+	warm := npmInstall(t, proxy, pkg)
+	t.Logf("npm install %s: direct %v, through the proxy cold %v, warm %v", pkg,
+		direct.Round(time.Millisecond), cold.Round(time.Millisecond), warm.Round(time.Millisecond))
+}

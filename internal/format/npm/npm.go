@@ -1,0 +1,117 @@
+// Package npm is the npm registry package type: package documents
+// (packuments) are mutable, stored apart per representation (abbreviated
+// or full) with every dist.tarball pointing back through the proxy, and
+// tarballs are immutable and verified against dist.integrity or shasum.
+package npm
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
+)
+
+// Type is the npm package type.
+type Type struct{}
+
+// Name implements format.Type.
+func (Type) Name() string { return "npm" }
+
+// AbbreviatedType is the media type of npm's install-time documents.
+const AbbreviatedType = "application/vnd.npm.install-v1+json"
+
+const (
+	abbreviated = "#abbreviated"
+	full        = "#full"
+)
+
+var nameRE = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-zA-Z0-9._~-]*$`)
+
+// split returns the package name of a path and whether it is a tarball.
+func split(p string) (name string, tarball bool, ok bool) {
+	p = strings.TrimSuffix(strings.TrimSuffix(p, abbreviated), full)
+	if pkg, file, found := strings.Cut(p, "/-/"); found {
+		flat := !strings.Contains(file, "/") || strings.HasPrefix(file, format.ExtPrefix)
+		return pkg, true, nameRE.MatchString(pkg) && strings.HasSuffix(file, ".tgz") && flat
+	}
+	return p, false, nameRE.MatchString(p)
+}
+
+// Check implements format.Checker: package documents and tarballs (and
+// tarballs on other hosts that an index lists); nothing else reaches the
+// upstream. Audit and search are not proxied.
+func (Type) Check(p string) error {
+	if _, _, ok := split(p); !ok {
+		return apierr.New(apierr.ErrNotFound, "npm: %s is not a package document or tarball (audit and search are not proxied)", p)
+	}
+	return nil
+}
+
+// Variant implements format.Negotiator: abbreviated and full documents
+// are different bytes and are cached apart.
+func (Type) Variant(p string, h http.Header) string {
+	if _, tarball, ok := split(p); !ok || tarball {
+		return p
+	}
+	if strings.Contains(h.Get("Accept"), AbbreviatedType) {
+		return p + abbreviated
+	}
+	return p + full
+}
+
+func isDocument(p string) bool {
+	return strings.HasSuffix(p, abbreviated) || strings.HasSuffix(p, full)
+}
+
+// Mutable implements format.Type: documents change as versions are
+// published, tarballs never.
+func (Type) Mutable(p string) bool { return isDocument(p) }
+
+// UpstreamPath implements format.Upstream.
+func (Type) UpstreamPath(p string) string {
+	if isDocument(p) {
+		return strings.TrimSuffix(strings.TrimSuffix(p, abbreviated), full)
+	}
+	if _, file, ok := strings.Cut(p, "/-/"); ok && strings.HasPrefix(file, format.ExtPrefix) {
+		return format.ExtURL(file)
+	}
+	return p
+}
+
+// Prepare implements format.Upstream: the upstream is asked for the
+// representation being filled.
+func (Type) Prepare(req *http.Request, p string) {
+	switch {
+	case strings.HasSuffix(p, abbreviated):
+		req.Header.Set("Accept", AbbreviatedType+"; q=1.0, application/json; q=0.8")
+	case strings.HasSuffix(p, full):
+		req.Header.Set("Accept", "application/json")
+	}
+}
+
+// Transport implements format.Upstream.
+func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTripper {
+	return format.HostAuth(next, c)
+}
+
+// Rewrites implements format.Rewriter.
+func (Type) Rewrites(p string) bool { return isDocument(p) }
+
+// Presents implements format.Presenter.
+func (Type) Presents(p string) bool { return isDocument(p) }
+
+// IndexFor implements format.Published: a tarball is listed in its
+// package's documents, whichever representation the client read.
+func (Type) IndexFor(p string) []string {
+	name, tarball, ok := split(p)
+	if !ok || !tarball {
+		return nil
+	}
+	return []string{name + abbreviated, name + full}
+}
+
+// MustBeListed implements format.Published: a tarball on another host
+// ({package}/-/_ext/{scheme}/{host}/{path}) only when its document lists it.
+func (Type) MustBeListed(p string) bool { return strings.Contains(p, "/-/"+format.ExtPrefix) }

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestNPMDocumentsTarballsAndIntegrity(t *testing.T) {
+	good, bad := []byte("good tarball"), []byte("tampered tarball")
+	sum := sha512.Sum512(good)
+	integrity := "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
+	var reg *upstream
+	reg = newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/@team/pkg":
+			abbreviated := strings.Contains(r.Header.Get("Accept"), "application/vnd.npm.install-v1+json")
+			fmt.Fprintf(w, `{"name":"@team/pkg","abbreviated":%v,"versions":{"1.0.0":{"dist":{"integrity":%q,"tarball":"%s/@team/pkg/-/pkg-1.0.0.tgz"}},"2.0.0":{"dist":{"integrity":%q,"tarball":"%s/@team/pkg/-/pkg-2.0.0.tgz"}}}}`,
+				abbreviated, integrity, reg.URL, integrity, reg.URL)
+		case "/@team/pkg/-/pkg-1.0.0.tgz":
+			w.Write(good)
+		case "/@team/pkg/-/pkg-2.0.0.tgz":
+			w.Write(bad) // does not match the published integrity
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	h := newHarness(t, map[string]string{"PUBLIC_URL": "https://npm.example.internal"})
+	if code := h.api("POST", "/api/v2/remotes", map[string]any{"name": "npm", "package_type": "npm", "base_url": reg.URL}, nil); code != 201 {
+		t.Fatalf("create remote: %d", code)
+	}
+	doc := func(accept string) (map[string]any, *http.Response) {
+		resp, body, _ := h.get("/api/v1/remote/npm/@team%2fpkg", "Accept", accept)
+		var d map[string]any
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatalf("document: %d %s", resp.StatusCode, body)
+		}
+		return d, resp
+	}
+	abbrev, resp := doc("application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")
+	full, _ := doc("application/json")
+	if abbrev["abbreviated"] != true || full["abbreviated"] != false || !strings.Contains(resp.Header.Get("Vary"), "Accept") {
+		t.Fatalf("abbreviated and full documents not kept apart: %v / %v", abbrev["abbreviated"], full["abbreviated"])
+	}
+	tarball := abbrev["versions"].(map[string]any)["1.0.0"].(map[string]any)["dist"].(map[string]any)["tarball"].(string)
+	if tarball != "https://npm.example.internal/api/v1/remote/npm/@team/pkg/-/pkg-1.0.0.tgz" {
+		t.Fatalf("tarball URL not on PUBLIC_URL: %s", tarball)
+	}
+	if resp, body, _ := h.get("/api/v1/remote/npm/@team/pkg/-/pkg-1.0.0.tgz"); resp.StatusCode != 200 || string(body) != string(good) {
+		t.Fatalf("tarball: %d", resp.StatusCode)
+	}
+	if resp, body, err := h.get("/api/v1/remote/npm/@team/pkg/-/pkg-2.0.0.tgz"); err == nil && resp.StatusCode == 200 {
+		t.Fatalf("a tarball not matching its integrity was served: %q", body)
+	}
+	for _, o := range h.objects("npm") {
+		if o["path"] == "@team/pkg/-/pkg-2.0.0.tgz" {
+			t.Fatal("a tarball not matching its integrity was stored")
+		}
+	}
+	// Audit is refused cleanly; the install goes on without it.
+	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/remote/npm/-/npm/v1/security/advisories/bulk", strings.NewReader("{}"))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
+		t.Fatalf("audit: %v %d", err, resp.StatusCode)
+	}
+	before := reg.hits.Load()
+	if resp, _, _ := h.get("/api/v1/remote/npm/@team/pkg/-/_ext/https/evil.example/x.tgz"); resp.StatusCode != 404 || reg.hits.Load() != before {
+		t.Fatalf("unlisted tarball on another host: %d", resp.StatusCode)
+	}
+}
