@@ -132,6 +132,9 @@ func TestPolicyAndPaths(t *testing.T) {
 	h.remote("r", up.URL, map[string]any{"patterns": []string{`^allowed/`}, "blocklist": []string{`secret`}})
 	for path, want := range map[string]int{
 		"/api/v1/remote/r/allowed/ok.bin":                200,
+		"/api/v1/remote/r/allowed/dir/":                  200,
+		"/api/v1/remote/r/allowed/dir//":                 400,
+		"/api/v1/remote/r//":                             400,
 		"/api/v1/remote/r/other/x.bin":                   403,
 		"/api/v1/remote/r/allowed/secret.bin":            403,
 		"/api/v1/remote/r/allowed/../other/x":            400,
@@ -153,7 +156,7 @@ func TestPolicyAndPaths(t *testing.T) {
 			t.Errorf("%s: %d, want %d", path[:min(len(path), 60)], resp.StatusCode, want)
 		}
 	}
-	if up.hits.Load() != 1 {
+	if up.hits.Load() != 2 {
 		t.Fatalf("upstream hits = %d: refused requests must not reach it", up.hits.Load())
 	}
 	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/remote/r/allowed/ok.bin", nil)

@@ -30,7 +30,9 @@ func cleanPath(p string) (string, error) {
 	case strings.ContainsAny(p, "\x00\\"):
 		return "", apierr.New(apierr.ErrInvalid, "path contains a NUL byte or backslash")
 	}
-	for _, seg := range strings.Split(p, "/") {
+	// A trailing slash is a directory-style URL (a PyPI project page), not
+	// an empty segment.
+	for _, seg := range strings.Split(strings.TrimSuffix(p, "/"), "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return "", apierr.New(apierr.ErrInvalid, "path has an empty, '.' or '..' segment")
 		}
