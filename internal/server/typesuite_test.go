@@ -53,6 +53,10 @@ var typeCases = map[string]typeCase{
 		upstream: fileUpstream("/demo/-/demo-1.0.0.tgz"),
 		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/demo/-/demo-1.0.0.tgz" },
 	},
+	"pypi": {
+		upstream: fileUpstream("/packages/demo-1.0.0-py3-none-any.whl"),
+		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/packages/demo-1.0.0-py3-none-any.whl" },
+	},
 	"goproxy": {
 		upstream: fileUpstream("/example.test/m/@v/v1.0.0.zip"),
 		path: func(remote string, _ []byte) string {

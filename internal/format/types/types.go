@@ -9,6 +9,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/goproxy"
 	"github.com/artifactapi/artifactapi/internal/format/helm"
 	"github.com/artifactapi/artifactapi/internal/format/npm"
+	"github.com/artifactapi/artifactapi/internal/format/pypi"
 )
 
 // All returns every served package type.
@@ -19,5 +20,6 @@ func All() *format.Registry {
 		goproxy.Type{},
 		helm.Type{},
 		npm.Type{},
+		pypi.Type{},
 	)
 }

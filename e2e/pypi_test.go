@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// wheel builds a pure-Python wheel of name (normalised, e.g. demo-pkg).
+func wheel(name, version string) (file string, data []byte) {
+	mod := strings.ReplaceAll(name, "-", "_")
+	info := mod + "-" + version + ".dist-info/"
+	files := map[string]string{
+		mod + "/__init__.py": "VERSION = '" + version + "'\n",
+		info + "METADATA":    "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n",
+		info + "WHEEL":       "Wheel-Version: 1.0\nGenerator: artifactapi-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+	}
+	var record strings.Builder
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []string{mod + "/__init__.py", info + "METADATA", info + "WHEEL"} {
+		w, _ := zw.Create(f)
+		w.Write([]byte(files[f]))
+		sum := sha256.Sum256([]byte(files[f]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", f, base64.RawURLEncoding.EncodeToString(sum[:]), len(files[f]))
+	}
+	record.WriteString(info + "RECORD,,\n")
+	w, _ := zw.Create(info + "RECORD")
+	w.Write([]byte(record.String()))
+	zw.Close()
+	return mod + "-" + version + "-py3-none-any.whl", buf.Bytes()
+}
+
+func pip(t *testing.T, python string, args ...string) {
+	t.Helper()
+	args = append([]string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir"}, args...)
+	cmd := exec.Command(python, args...)
+	cmd.Env = append(os.Environ(), "PIP_FIND_LINKS=", "PIP_CONFIG_FILE=/dev/null")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pip %v: %v\n%s", args, err, out)
+	}
+}
+
+func TestPipThroughProxy(t *testing.T) {
+	python := needClient(t, "python3")
+	file, data := wheel("demo-pkg", "1.0.0")
+	sum := sha256.Sum256(data)
+	filesHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/packages/"+file {
+			w.Write(data)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer filesHost.Close()
+	index := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/simple/demo-pkg/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><body><a href=\"%s/packages/%s#sha256=%x\" data-requires-python=\"&gt;=3.7\">%s</a></body></html>\n",
+			filesHost.URL, file, sum, file)
+	}))
+	defer index.Close()
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL, "mutable_ttl": 300})
+	simple := p.url + "/api/v1/remote/pypi/simple/"
+
+	install := func() {
+		dl := t.TempDir()
+		pip(t, python, "download", "--no-deps", "--index-url", simple, "-d", dl, "Demo_Pkg")
+		if _, err := os.Stat(filepath.Join(dl, file)); err != nil {
+			t.Fatalf("pip download: %v", err)
+		}
+		venv := t.TempDir()
+		if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
+			t.Fatalf("venv: %v\n%s", err, out)
+		}
+		pip(t, filepath.Join(venv, "bin", "python"), "install", "--index-url", simple, "demo-pkg==1.0.0")
+		out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import demo_pkg; print(demo_pkg.VERSION)").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "1.0.0" {
+			t.Fatalf("import after install: %v %s", err, out)
+		}
+	}
+	install()
+	index.Close()
+	filesHost.Close()
+	install() // warm: the page (both representations pip asked for) and the wheel from the cache
+}

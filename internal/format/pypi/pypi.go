@@ -1,0 +1,138 @@
+// Package pypi is the Python package index type (PEP 503 simple pages,
+// PEP 691 JSON, PEP 658 metadata): project pages are mutable, kept apart
+// per representation and rewritten so every file link comes back through
+// the proxy; files are verified against the page's sha256.
+package pypi
+
+import (
+	"net/http"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
+)
+
+// Type is the pypi package type.
+type Type struct{}
+
+// Name implements format.Type.
+func (Type) Name() string { return "pypi" }
+
+// JSONType is PEP 691's media type.
+const JSONType = "application/vnd.pypi.simple.v1+json"
+
+const (
+	asJSON = "#json"
+	asHTML = "#html"
+)
+
+var (
+	projectRE  = regexp.MustCompile(`^simple/([A-Za-z0-9._-]+)/$`)
+	normalizer = regexp.MustCompile(`[-_.]+`)
+	distExts   = []string{".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".egg", ".metadata"}
+)
+
+// Normalize is PEP 503's project name normalisation.
+func Normalize(name string) string { return strings.ToLower(normalizer.ReplaceAllString(name, "-")) }
+
+func page(p string) (project string, ok bool) {
+	p = strings.TrimSuffix(strings.TrimSuffix(p, asJSON), asHTML)
+	if m := projectRE.FindStringSubmatch(p); m != nil {
+		return Normalize(m[1]), true
+	}
+	return "", false
+}
+
+func isPage(p string) bool { return strings.HasSuffix(p, asJSON) || strings.HasSuffix(p, asHTML) }
+
+func isDist(p string) bool {
+	for _, ext := range distExts {
+		if strings.HasSuffix(p, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// Check implements format.Checker: project pages and distribution files;
+// nothing else (the root index, uploads) reaches the upstream.
+func (Type) Check(p string) error {
+	if _, ok := page(p); ok || isDist(p) {
+		return nil
+	}
+	return apierr.New(apierr.ErrNotFound, "pypi: %s is not a project page (simple/{project}/) or a distribution file", p)
+}
+
+// Variant implements format.Negotiator: HTML and JSON pages are cached
+// apart, under the normalised project name.
+func (Type) Variant(p string, h http.Header) string {
+	project, ok := page(p)
+	if !ok {
+		return p
+	}
+	if strings.Contains(h.Get("Accept"), JSONType) {
+		return "simple/" + project + "/" + asJSON
+	}
+	return "simple/" + project + "/" + asHTML
+}
+
+// Mutable implements format.Type: pages change, files do not.
+func (Type) Mutable(p string) bool { return isPage(p) }
+
+// UpstreamPath implements format.Upstream.
+func (Type) UpstreamPath(p string) string {
+	if project, ok := page(p); ok {
+		return "simple/" + project + "/"
+	}
+	return format.ExtURL(p)
+}
+
+// Prepare implements format.Upstream: the representation being filled,
+// with HTML as the fallback every index serves.
+func (Type) Prepare(req *http.Request, p string) {
+	switch {
+	case strings.HasSuffix(p, asJSON):
+		req.Header.Set("Accept", JSONType+", application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01")
+	case strings.HasSuffix(p, asHTML):
+		req.Header.Set("Accept", "application/vnd.pypi.simple.v1+html, text/html; q=0.9")
+	}
+}
+
+// Transport implements format.Upstream.
+func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTripper {
+	return format.HostAuth(next, c)
+}
+
+// Rewrites implements format.Rewriter.
+func (Type) Rewrites(p string) bool { return isPage(p) }
+
+// IndexFor implements format.Published: a file is listed on its project's
+// page. The project is read from the file name (a wheel's is exact; an
+// old sdist's may end at any dash before a version).
+func (Type) IndexFor(p string) []string {
+	if isPage(p) {
+		return nil
+	}
+	base := strings.TrimSuffix(path.Base(p), ".metadata")
+	var names []string
+	if strings.HasSuffix(base, ".whl") || strings.HasSuffix(base, ".egg") {
+		names = []string{strings.SplitN(base, "-", 2)[0]}
+	} else {
+		for i := 1; i < len(base)-1; i++ {
+			if base[i] == '-' && base[i+1] >= '0' && base[i+1] <= '9' {
+				names = append(names, base[:i])
+			}
+		}
+	}
+	var out []string
+	for _, n := range names {
+		n = Normalize(n)
+		out = append(out, "simple/"+n+"/"+asJSON, "simple/"+n+"/"+asHTML)
+	}
+	return out
+}
+
+// MustBeListed implements format.Published.
+func (Type) MustBeListed(p string) bool { return strings.HasPrefix(p, format.ExtPrefix) }
