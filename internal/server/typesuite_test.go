@@ -55,7 +55,9 @@ var typeCases = map[string]typeCase{
 	},
 	"pypi": {
 		upstream: fileUpstream("/packages/demo-1.0.0-py3-none-any.whl"),
-		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/packages/demo-1.0.0-py3-none-any.whl" },
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/packages/demo-1.0.0-py3-none-any.whl"
+		},
 	},
 	"goproxy": {
 		upstream: fileUpstream("/example.test/m/@v/v1.0.0.zip"),
