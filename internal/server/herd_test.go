@@ -14,12 +14,25 @@ import (
 // requests arrive"): it fails the test after 10 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// A barrier, not a timing check: generous, for a loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// held blocks an upstream handler until release closes, or lets it go
+// when its request is cancelled (a failed test's cleanup cancels the
+// fill), so that a failure ends the test instead of hanging it.
+func held(r *http.Request, release <-chan struct{}) bool {
+	select {
+	case <-release:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 
@@ -31,7 +44,9 @@ func TestHerdOneUpstreamRequest(t *testing.T) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data[:4096])
 		w.(http.Flusher).Flush()
-		<-release // hold the fill open until every client has joined it
+		if !held(r, release) { // hold the fill open until every client has joined it
+			return
+		}
 		w.Write(data[4096:])
 	})
 	h := newHarness(t, nil)
@@ -79,7 +94,9 @@ func TestClientDisconnectDoesNotCancelFill(t *testing.T) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data[:1000])
 		w.(http.Flusher).Flush()
-		<-release
+		if !held(r, release) {
+			return
+		}
 		w.Write(data[1000:])
 	})
 	h := newHarness(t, nil)
