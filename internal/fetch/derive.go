@@ -16,7 +16,7 @@ import (
 // key (a virtual's merged index, keyed by its members' digests): the one
 // already stored when its key matches, otherwise a new one written by build,
 // stored like any object and replacing the previous one.
-func (e *Engine) Derive(ctx context.Context, owner, path, key, contentType string, build func(io.Writer) error) (meta.Object, error) {
+func (e *Engine) Derive(ctx context.Context, owner, path, key string, build func(io.Writer) (contentType string, err error)) (meta.Object, error) {
 	if obj, err := e.lookup(ctx, owner, path); err == nil && obj.ETag == key {
 		if _, err := e.Blobs.Stat(ctx, obj.SHA256); err == nil {
 			return obj, nil
@@ -34,7 +34,8 @@ func (e *Engine) Derive(ctx context.Context, owner, path, key, contentType strin
 		}
 	}()
 	h := blob.NewHasher()
-	if err := build(io.MultiWriter(tmp, h)); err != nil {
+	contentType, err := build(io.MultiWriter(tmp, h))
+	if err != nil {
 		return meta.Object{}, apierr.New(apierr.ErrUpstream, "%s: cannot build %s: %v", owner, path, err)
 	}
 	info := h.Info()

@@ -118,16 +118,19 @@ type Published interface {
 type Merger interface {
 	// Merges reports whether path is such a document.
 	Merges(path string) bool
-	// Merge writes the merged document; members come in precedence order.
-	// It must stream: memory may not grow with the documents.
-	Merge(w io.Writer, members []MergeInput) error
+	// Merge writes the merged document and says its media type; members
+	// come in precedence order. It must stream: memory may not grow with
+	// the documents. Paths in members' documents are relative to their
+	// remote; links in the merge must lead to the member that listed them.
+	Merge(w io.Writer, path string, members []MergeInput) (contentType string, err error)
 }
 
-// MergeInput is one member's stored document, and the prefix that makes a
-// relative path in it resolve to that member from the virtual's URL.
+// MergeInput is one member's stored document, and where the member lives
+// relative to the proxy's /api/v1/ (the virtual is at virtual/{name}/).
 type MergeInput struct {
-	Name   string
-	Prefix string
+	Name string
+	Root string // "remote/{member}/"
+
 	// Open reads the document; a merge may read it more than once.
 	Open func() (io.ReadCloser, error)
 }

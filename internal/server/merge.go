@@ -12,6 +12,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/fetch"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // merger returns the type's Merger when a virtual of that type merges path.
@@ -30,6 +31,13 @@ func (s *Server) merger(v meta.Virtual, path string) (format.Merger, bool) {
 // when one of them changed and otherwise served like any cached object.
 func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual, path string, m format.Merger) error {
 	ctx := r.Context()
+	t, _ := s.reg.Types().Get(v.PackageType)
+	if n, ok := t.(format.Negotiator); ok {
+		if vp := n.Variant(path, r.Header); vp != path {
+			path = vp
+			rec.Header().Add("Vary", "Accept")
+		}
+	}
 	var inputs []format.MergeInput
 	key := sha256.New()
 	var firstErr error
@@ -46,7 +54,7 @@ func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual,
 			continue // a member without the index (or down, with no copy) adds nothing
 		}
 		io.WriteString(key, name+"\x00"+obj.SHA256+"\x00")
-		inputs = append(inputs, format.MergeInput{Name: name, Prefix: "../../remote/" + name + "/",
+		inputs = append(inputs, format.MergeInput{Name: name, Root: "remote/" + name + "/",
 			Open: func() (io.ReadCloser, error) { return s.engine.OpenObject(context.WithoutCancel(ctx), obj) }})
 	}
 	if len(inputs) == 0 {
@@ -55,12 +63,18 @@ func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual,
 		}
 		return apierr.New(apierr.ErrNotFound, "%s: no member has %s", v.Name, path)
 	}
-	derived, err := s.engine.Derive(ctx, v.Name, path, "merge:"+hex.EncodeToString(key.Sum(nil)), "application/x-yaml",
-		func(w io.Writer) error { return m.Merge(w, inputs) })
+	derived, err := s.engine.Derive(ctx, v.Name, path, "merge:"+hex.EncodeToString(key.Sum(nil)),
+		func(w io.Writer) (string, error) { return m.Merge(w, path, inputs) })
 	if err != nil {
 		return err
 	}
-	err = s.engine.ServeObject(rec, r, nil, derived, "HIT")
+	// Served as the type serves its own documents (npm makes its links
+	// absolute), for the virtual's address.
+	self := &registry.Remote{Remote: meta.Remote{Name: v.Name}, Type: t}
+	if _, ok := t.(format.Presenter); ok {
+		r = r.WithContext(fetch.WithSelf(r.Context(), s.base(r)+"/api/v1"))
+	}
+	err = s.engine.ServeObject(rec, r, self, derived, "HIT")
 	if errors.Is(err, fetch.ErrBlobMissing) {
 		return apierr.New(apierr.ErrUnavailable, "%s: merged index lost; retry", v.Name)
 	}

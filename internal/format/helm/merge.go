@@ -23,7 +23,11 @@ func (Type) Merges(path string) bool { return path == indexPath }
 // and only one chart's versions per member are held at a time, so memory
 // does not grow with the indexes. Chart URLs get the member's prefix, so
 // they resolve to the member that listed them.
-func (Type) Merge(w io.Writer, members []format.MergeInput) error {
+func (Type) Merge(w io.Writer, _ string, members []format.MergeInput) (string, error) {
+	return "application/x-yaml", merge(w, members)
+}
+
+func merge(w io.Writer, members []format.MergeInput) error {
 	sorted := true
 	for _, m := range members {
 		ok, err := isSorted(m)
@@ -79,7 +83,7 @@ func (Type) Merge(w io.Writer, members []format.MergeInput) error {
 					continue
 				}
 				seen[it.version] = true
-				if err := mapURLs(strings.NewReader(it.text), bw, withPrefix(members[i].Prefix)); err != nil {
+				if err := mapURLs(strings.NewReader(it.text), bw, withPrefix("../../"+members[i].Root)); err != nil {
 					return fmt.Errorf("member %s, chart %s: %w", members[i].Name, name, err)
 				}
 			}

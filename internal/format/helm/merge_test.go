@@ -20,24 +20,24 @@ func fileInput(t *testing.T, name, prefix, file string) format.MergeInput {
 }
 
 func stringInput(name, prefix, doc string) format.MergeInput {
-	return format.MergeInput{Name: name, Prefix: prefix, Open: func() (io.ReadCloser, error) {
+	return format.MergeInput{Name: name, Root: prefix, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(doc)), nil
 	}}
 }
 
 var generated = regexp.MustCompile(`(?m)^generated: .*\n`)
 
-func merge(t *testing.T, in ...format.MergeInput) string {
+func mergeDocs(t *testing.T, in ...format.MergeInput) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := (Type{}).Merge(&out, in); err != nil {
+	if _, err := (Type{}).Merge(&out, "index.yaml", in); err != nil {
 		t.Fatal(err)
 	}
 	return generated.ReplaceAllString(out.String(), "")
 }
 
 func TestMergeGolden(t *testing.T) {
-	got := merge(t, fileInput(t, "a", "../../remote/a/", "testdata/merge.a.yaml"), fileInput(t, "b", "../../remote/b/", "testdata/merge.b.yaml"))
+	got := mergeDocs(t, fileInput(t, "a", "remote/a/", "testdata/merge.a.yaml"), fileInput(t, "b", "remote/b/", "testdata/merge.b.yaml"))
 	if *update {
 		os.WriteFile("testdata/merge.out.yaml", []byte(got), 0o644)
 	}
@@ -62,9 +62,9 @@ func TestMergeUnsortedMemberSameResult(t *testing.T) {
 	head, alpha := strings.SplitN(parts[0], "  alpha:\n", 2)[0], strings.SplitN(parts[0], "  alpha:\n", 2)[1]
 	demo, tail := strings.SplitN(parts[1], "generated:", 2)[0], "generated:"+strings.SplitN(parts[1], "generated:", 2)[1]
 	unsorted := head + "  demo:\n" + demo + "  alpha:\n" + alpha + tail
-	b := fileInput(t, "b", "../../remote/b/", "testdata/merge.b.yaml")
-	want := merge(t, fileInput(t, "a", "../../remote/a/", "testdata/merge.a.yaml"), b)
-	if got := merge(t, stringInput("a", "../../remote/a/", unsorted), b); got != want {
+	b := fileInput(t, "b", "remote/b/", "testdata/merge.b.yaml")
+	want := mergeDocs(t, fileInput(t, "a", "remote/a/", "testdata/merge.a.yaml"), b)
+	if got := mergeDocs(t, stringInput("a", "remote/a/", unsorted), b); got != want {
 		t.Fatalf("unsorted member merged differently:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -75,6 +75,6 @@ func FuzzMerge(f *testing.F) {
 	f.Add(string(a), string(b))
 	f.Fuzz(func(t *testing.T, a, b string) {
 		var out bytes.Buffer
-		(Type{}).Merge(&out, []format.MergeInput{stringInput("a", "p/", a), stringInput("b", "q/", b)})
+		(Type{}).Merge(&out, "index.yaml", []format.MergeInput{stringInput("a", "remote/a/", a), stringInput("b", "remote/b/", b)})
 	})
 }
