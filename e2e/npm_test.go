@@ -113,10 +113,24 @@ func TestNPMInstallThroughProxy(t *testing.T) {
 	createRemote(t, p, map[string]any{"name": "npm", "package_type": "npm", "base_url": reg.URL, "mutable_ttl": 300})
 	proxy := p.url + "/api/v1/remote/npm/"
 
-	npmInstall(t, proxy, "app", "@team/right")
-	reg.Close()
-	reg.other.Close()
-	npmInstall(t, proxy, "app", "@team/right") // warm: documents and tarballs from the cache
+	// A second registry and a virtual over both: versions merged, each
+	// tarball from the member that has it.
+	reg2 := newNPMRegistry(t, map[string]map[string]string{"extra": {"leaf": "1.0.0"}, "leaf": nil}, nil)
+	createRemote(t, p, map[string]any{"name": "npm2", "package_type": "npm", "base_url": reg2.URL})
+	if resp, body := p.do("POST", "/api/v2/virtuals", token, map[string]any{"name": "npmall", "package_type": "npm", "members": []string{"npm", "npm2"}}); resp.StatusCode != 201 {
+		t.Fatalf("create virtual: %d %s", resp.StatusCode, body)
+	}
+	virtual := p.url + "/api/v1/virtual/npmall/"
+
+	for _, warm := range []bool{false, true} {
+		if warm { // documents, merged documents and tarballs from the cache
+			reg.Close()
+			reg.other.Close()
+			reg2.Close()
+		}
+		npmInstall(t, proxy, "app", "@team/right")
+		npmInstall(t, virtual, "app", "extra")
+	}
 }
 
 // The machine's real npm registry (npm config get registry) as upstream.

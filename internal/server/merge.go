@@ -15,14 +15,21 @@ import (
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
-// merger returns the type's Merger when a virtual of that type merges path.
-func (s *Server) merger(v meta.Virtual, path string) (format.Merger, bool) {
+// merger returns the type's Merger, and the path in the representation
+// the client asked for, when a virtual of that type merges it.
+func (s *Server) merger(v meta.Virtual, r *http.Request, path string) (format.Merger, string, bool) {
 	t, ok := s.reg.Types().Get(v.PackageType)
 	if !ok {
-		return nil, false
+		return nil, "", false
 	}
 	m, ok := t.(format.Merger)
-	return m, ok && m.Merges(path)
+	if !ok {
+		return nil, "", false
+	}
+	if n, ok := t.(format.Negotiator); ok {
+		path = n.Variant(path, r.Header)
+	}
+	return m, path, m.Merges(path)
 }
 
 // serveMerged answers a virtual's merged index: each member's own copy is
@@ -32,11 +39,8 @@ func (s *Server) merger(v meta.Virtual, path string) (format.Merger, bool) {
 func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual, path string, m format.Merger) error {
 	ctx := r.Context()
 	t, _ := s.reg.Types().Get(v.PackageType)
-	if n, ok := t.(format.Negotiator); ok {
-		if vp := n.Variant(path, r.Header); vp != path {
-			path = vp
-			rec.Header().Add("Vary", "Accept")
-		}
+	if _, ok := t.(format.Negotiator); ok {
+		rec.Header().Add("Vary", "Accept")
 	}
 	var inputs []format.MergeInput
 	key := sha256.New()

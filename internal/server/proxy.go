@@ -133,8 +133,8 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 		rec.remote = ""
 		return apierr.New(apierr.ErrNotFound, "virtual %q not found", name)
 	}
-	if m, ok := s.merger(v, path); ok {
-		return s.serveMerged(rec, r, v, path, m)
+	if m, variant, ok := s.merger(v, r, path); ok {
+		return s.serveMerged(rec, r, v, variant, m)
 	}
 	var firstErr error
 	for _, m := range v.Members {
