@@ -124,6 +124,9 @@ func (a *App) Close() {
 	if a.Engine != nil {
 		a.Engine.Close()
 	}
+	if c, ok := a.Blobs.(interface{ Close() error }); ok {
+		c.Close() // background work of the blob store (the local tier's copies)
+	}
 	if a.cancel != nil {
 		a.cancel()
 		a.bg.Wait()

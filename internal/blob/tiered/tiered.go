@@ -34,6 +34,17 @@ type Store struct {
 	used    int64
 	filling map[string]bool
 	slots   chan struct{} // bounds background copies from the shared store
+	copies  sync.WaitGroup
+	closed  bool
+}
+
+// Close waits for background copies and starts no more.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.copies.Wait()
+	return nil
 }
 
 type entry struct {
@@ -191,13 +202,15 @@ func (s *Store) copyLater(info blob.Info) {
 		return
 	}
 	s.mu.Lock()
-	if s.filling[info.SHA256] {
+	if s.filling[info.SHA256] || s.closed {
 		s.mu.Unlock()
 		return
 	}
 	s.filling[info.SHA256] = true
+	s.copies.Add(1)
 	s.mu.Unlock()
 	go func() {
+		defer s.copies.Done()
 		defer func() {
 			s.mu.Lock()
 			delete(s.filling, info.SHA256)

@@ -42,6 +42,7 @@ func newTiered(t *testing.T, max int64) (*Store, *counting) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() }) // background copies end before the temp dirs go
 	return s, shared
 }
 
