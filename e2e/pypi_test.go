@@ -76,24 +76,35 @@ func TestPipThroughProxy(t *testing.T) {
 	createRemote(t, p, map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL, "mutable_ttl": 300})
 	simple := p.url + "/api/v1/remote/pypi/simple/"
 
-	install := func() {
+	venv := t.TempDir() // one venv, reinstalled into each time
+	if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
+		t.Fatalf("venv: %v\n%s", err, out)
+	}
+	install := func(simple string) {
 		dl := t.TempDir()
 		pip(t, python, "download", "--no-deps", "--index-url", simple, "-d", dl, "Demo_Pkg")
 		if _, err := os.Stat(filepath.Join(dl, file)); err != nil {
 			t.Fatalf("pip download: %v", err)
 		}
-		venv := t.TempDir()
-		if out, err := exec.Command(python, "-m", "venv", venv).CombinedOutput(); err != nil {
-			t.Fatalf("venv: %v\n%s", err, out)
-		}
-		pip(t, filepath.Join(venv, "bin", "python"), "install", "--index-url", simple, "demo-pkg==1.0.0")
+		pip(t, filepath.Join(venv, "bin", "python"), "install", "--force-reinstall", "--index-url", simple, "demo-pkg==1.0.0")
 		out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import demo_pkg; print(demo_pkg.VERSION)").CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != "1.0.0" {
 			t.Fatalf("import after install: %v %s", err, out)
 		}
 	}
-	install()
-	index.Close()
-	filesHost.Close()
-	install() // warm: the page (both representations pip asked for) and the wheel from the cache
+	// A virtual over this remote and an empty index: the merged page.
+	empty := httptest.NewServer(http.NotFoundHandler())
+	defer empty.Close()
+	createRemote(t, p, map[string]any{"name": "empty", "package_type": "pypi", "base_url": empty.URL})
+	if resp, body := p.do("POST", "/api/v2/virtuals", token, map[string]any{"name": "python", "package_type": "pypi", "members": []string{"empty", "pypi"}}); resp.StatusCode != 201 {
+		t.Fatalf("create virtual: %d %s", resp.StatusCode, body)
+	}
+	for _, warm := range []bool{false, true} {
+		if warm { // the pages (both representations pip asked for) and the wheel from the cache
+			index.Close()
+			filesHost.Close()
+		}
+		install(simple)
+		install(p.url + "/api/v1/virtual/python/simple/")
+	}
 }
