@@ -54,8 +54,9 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 			e.Log.Warn("published digests unavailable", "remote", rem.Name, "index", index, "err", err)
 			continue
 		}
-		want, found = m[path]
-		break
+		if want, found = m[path]; found {
+			break // another representation may list what this one does not
+		}
 	}
 	if !found && p.MustBeListed(path) {
 		return blob.Expect{}, false, apierr.New(apierr.ErrNotFound, "%s: %s is not listed in the remote's index", rem.Name, path)

@@ -8,11 +8,13 @@ import (
 )
 
 func TestPyPIPagesApartFilesVerifiedMappingSurvivesRestart(t *testing.T) {
-	wheel, sdist := []byte("wheel bytes"), []byte("sdist bytes")
+	wheel, sdist, metadata := []byte("wheel bytes"), []byte("sdist bytes"), []byte("Metadata-Version: 2.1\nName: demo-pkg\n")
 	files := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/packages/demo_pkg-1.0-py3-none-any.whl":
 			w.Write(wheel)
+		case "/packages/demo_pkg-1.0-py3-none-any.whl.metadata":
+			w.Write(metadata)
 		case "/packages/demo-pkg-0.9.tar.gz":
 			w.Write([]byte("not the published sdist"))
 		default:
@@ -31,8 +33,8 @@ func TestPyPIPagesApartFilesVerifiedMappingSurvivesRestart(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, `<html><body><a href="%s/packages/demo_pkg-1.0-py3-none-any.whl#sha256=%s">w</a><a href="%s/packages/demo-pkg-0.9.tar.gz#sha256=%s">s</a></body></html>`,
-			files.URL, sha256hex(wheel), files.URL, sha256hex(sdist))
+		fmt.Fprintf(w, `<html><body><a href="%s/packages/demo_pkg-1.0-py3-none-any.whl#sha256=%s" data-dist-info-metadata="sha256=%s">w</a><a href="%s/packages/demo-pkg-0.9.tar.gz#sha256=%s">s</a></body></html>`,
+			files.URL, sha256hex(wheel), sha256hex(metadata), files.URL, sha256hex(sdist))
 	})
 	h := newHarness(t, nil)
 	if code := h.api("POST", "/api/v2/remotes", map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL}, nil); code != 201 {
@@ -50,6 +52,9 @@ func TestPyPIPagesApartFilesVerifiedMappingSurvivesRestart(t *testing.T) {
 	fileURL := "/api/v1/remote/pypi/" + ext + "/packages/demo_pkg-1.0-py3-none-any.whl"
 	if resp, body, _ := h.get(fileURL); resp.StatusCode != 200 || string(body) != string(wheel) {
 		t.Fatalf("wheel on the second host: %d", resp.StatusCode)
+	}
+	if resp, body, _ := h.get(fileURL + ".metadata"); resp.StatusCode != 200 || string(body) != string(metadata) {
+		t.Fatalf("PEP 658 metadata: %d %q", resp.StatusCode, body)
 	}
 	if resp, _, err := h.get("/api/v1/remote/pypi/" + ext + "/packages/demo-pkg-0.9.tar.gz"); err == nil && resp.StatusCode == 200 {
 		t.Fatal("an sdist not matching the page's sha256 was served")
