@@ -64,8 +64,11 @@ func TestConnectionResetMidBody(t *testing.T) {
 	h := newHarness(t, nil)
 	h.remote("r", up.URL, nil)
 	resp, body, err := h.get("/api/v1/remote/r/reset.bin")
-	if err == nil {
-		t.Fatalf("client read a clean body of %d bytes (status %d); want an aborted stream", len(body), resp.StatusCode)
+	// Usually the stream has begun and is aborted; when the reset reaches
+	// the proxy before the upstream's headers were read, the answer is a
+	// clean 502 instead. Never a complete 200.
+	if err == nil && resp.StatusCode == http.StatusOK {
+		t.Fatalf("client read a complete 200 of %d bytes from an upstream that reset mid-body", len(body))
 	}
 	h.assertNothingStored("r")
 }
