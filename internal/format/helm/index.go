@@ -111,7 +111,10 @@ func flowItems(v string) ([]string, error) {
 // scan calls onLine for every line and onURLs for each urls sequence,
 // whose items it may replace.
 func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []string, flow bool) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
 	var pending []line // the urls: key and its items, until the sequence ends
 	var urls []string
 	flush := func() error {
@@ -183,7 +186,10 @@ func (Type) Rewrite(_ string, base *url.URL, r io.Reader, w io.Writer) error {
 
 // mapURLs copies an index, passing every chart URL through f.
 func mapURLs(r io.Reader, w io.Writer, f func(string) string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriterSize(w, 64<<10)
+	}
 	write := func(l line) error { _, err := bw.WriteString(l.raw); return err }
 	err := scan(r, write, func(l line, urls []string, flow bool) error {
 		prefix := l.raw[:l.keyIndent] // indentation and any "- " markers, as they were

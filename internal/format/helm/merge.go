@@ -83,7 +83,8 @@ func merge(w io.Writer, members []format.MergeInput) error {
 					continue
 				}
 				seen[it.version] = true
-				if err := mapURLs(strings.NewReader(it.text), bw, withPrefix("../../"+members[i].Root)); err != nil {
+				// Small reader, same writer: one chart version costs no buffers.
+				if err := mapURLs(bufio.NewReaderSize(strings.NewReader(it.text), 256), bw, withPrefix("../../"+members[i].Root)); err != nil {
 					return fmt.Errorf("member %s, chart %s: %w", members[i].Name, name, err)
 				}
 			}
