@@ -27,7 +27,9 @@ const (
 	full        = "#full"
 )
 
-var nameRE = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-zA-Z0-9._~-]*$`)
+// nameRE admits legacy names too: upper case (JSONStream) predates the
+// lower-case rule, and those packages are still installed every day.
+var nameRE = regexp.MustCompile(`^(@[a-zA-Z0-9][a-zA-Z0-9._~-]*/)?[a-zA-Z0-9._~-]+$`)
 
 // split returns the package name of a path and whether it is a tarball.
 func split(p string) (name string, tarball bool, ok bool) {

@@ -85,12 +85,12 @@ func TestPathsAndVariants(t *testing.T) {
 		ty.Variant("lodash/-/lodash-4.17.21.tgz", abbrev) != "lodash/-/lodash-4.17.21.tgz" {
 		t.Fatal("Variant")
 	}
-	for _, p := range []string{"lodash#full", "@types/node#abbreviated", "lodash/-/lodash-4.17.21.tgz", "@types/node/-/node-20.0.0.tgz", "lodash/-/_ext/https/cdn/x.tgz"} {
+	for _, p := range []string{"lodash#full", "@types/node#abbreviated", "lodash/-/lodash-4.17.21.tgz", "@types/node/-/node-20.0.0.tgz", "lodash/-/_ext/https/cdn/x.tgz", "JSONStream#abbreviated", "JSONStream/-/JSONStream-1.3.5.tgz"} {
 		if err := ty.Check(p); err != nil {
 			t.Errorf("Check(%q): %v", p, err)
 		}
 	}
-	for _, p := range []string{"-/npm/v1/security/advisories/bulk", "-/v1/search", "lodash/-/x/y.tgz", "Lodash/../x", "_ext/https/cdn/x.tgz", "x/-/_ext/https/cdn/x.exe"} {
+	for _, p := range []string{"-/npm/v1/security/advisories/bulk", "-/v1/search", "lodash/-/x/y.tgz", "lodash/../x", "_ext/https/cdn/x.tgz", "x/-/_ext/https/cdn/x.exe"} {
 		if err := ty.Check(p); err == nil {
 			t.Errorf("Check(%q) accepted", p)
 		}
