@@ -4,7 +4,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test lint fmt bench bench-scaleout clean
+.PHONY: build run test lint fmt bench bench-scaleout provider clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/artifactapi ./cmd/artifactapi
@@ -18,10 +18,18 @@ run: build
 test:
 	scripts/install-clients.sh
 	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
+	cd terraform-provider-artifactapi && TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(CURDIR)/bin/tofu $(GO) test -count=1 -timeout 15m ./...
+
+# The Terraform provider, and a CLI config that makes tofu/terraform use it
+# (export TF_CLI_CONFIG_FILE=$(CURDIR)/bin/dev.tfrc).
+provider:
+	cd terraform-provider-artifactapi && $(GO) build -o ../bin/terraform-provider-artifactapi .
+	printf 'provider_installation {\n  dev_overrides {\n    "artifactapi/artifactapi" = "%s"\n  }\n  direct {}\n}\n' "$(CURDIR)/bin" > bin/dev.tfrc
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd terraform-provider-artifactapi && $(GO) vet ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
