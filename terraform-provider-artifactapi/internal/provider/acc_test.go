@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,132 +74,6 @@ func server(t *testing.T) *client.Client {
 // refused by the server with its clear 400 until they land.
 var served = map[string]bool{"generic": true, "docker": true, "helm": true, "pypi": true, "npm": true, "goproxy": true}
 
-func TestAccRemoteEveryType(t *testing.T) {
-	c := server(t)
-	for _, pt := range PackageTypes {
-		t.Run(pt, func(t *testing.T) {
-			res := "artifactapi_remote_" + pt + ".r"
-			cfg := func(ttl int, patterns string) string {
-				extra := ""
-				if pt == "docker" {
-					extra = "ban_tags_enabled = true\n  ban_tags = [\"latest\"]"
-				}
-				return fmt.Sprintf(`resource "artifactapi_remote_%s" "r" {
-  name = "acc-%s"
-  base_url = "https://example.com/%s"
-  mutable_ttl = %d
-  patterns = [%s]
-  password = "s3cret"
-  %s
-}`, pt, pt, pt, ttl, patterns, extra)
-			}
-			if !served[pt] {
-				resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: []resource.TestStep{{
-					Config: cfg(60, ""), ExpectError: regexp.MustCompile(`unknown package_type`),
-				}}})
-				return
-			}
-			name := "acc-" + pt
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories,
-				CheckDestroy: func(*terraform.State) error {
-					if _, err := c.GetRemote(context.Background(), name); err == nil {
-						return fmt.Errorf("remote %s still exists", name)
-					}
-					return nil
-				},
-				Steps: []resource.TestStep{
-					{Config: cfg(60, `"^a/"`), Check: resource.ComposeTestCheckFunc(
-						resource.TestCheckResourceAttr(res, "mutable_ttl", "60"),
-						resource.TestCheckResourceAttr(res, "immutable_ttl", "0"),
-						resource.TestCheckResourceAttr(res, "negative_ttl", "60"),
-						resource.TestCheckResourceAttr(res, "patterns.0", "^a/"),
-						func(*terraform.State) error {
-							r, err := c.GetRemote(context.Background(), name)
-							if err != nil || r.MutableTTL != 60 || r.PackageType != pt {
-								return fmt.Errorf("on the server: %+v %v", r, err)
-							}
-							return nil
-						})},
-					{ResourceName: res, ImportState: true, ImportStateId: name, ImportStateVerify: true,
-						ImportStateVerifyIdentifierAttribute: "name", ImportStateVerifyIgnore: []string{"password"}},
-					{Config: cfg(120, `"^a/", "^b/"`), Check: resource.ComposeTestCheckFunc(
-						resource.TestCheckResourceAttr(res, "mutable_ttl", "120"),
-						resource.TestCheckResourceAttr(res, "patterns.#", "2"))},
-				},
-			})
-		})
-	}
-}
-
-func TestAccDrift(t *testing.T) {
-	c := server(t)
-	cfg := `resource "artifactapi_remote_generic" "d" {
-  name = "drift"
-  base_url = "https://example.com"
-}`
-	ctx := context.Background()
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: []resource.TestStep{
-		{Config: cfg},
-		{PreConfig: func() { // changed outside Terraform
-			r, _ := c.GetRemote(ctx, "drift")
-			r.BaseURL = "https://elsewhere.example"
-			if _, err := c.UpdateRemote(ctx, *r); err != nil {
-				t.Fatal(err)
-			}
-		}, Config: cfg, PlanOnly: true, ExpectNonEmptyPlan: true},
-		{Config: cfg}, // applied back
-		{PreConfig: func() { // deleted outside Terraform
-			if err := c.DeleteRemote(ctx, "drift"); err != nil {
-				t.Fatal(err)
-			}
-		}, Config: cfg, PlanOnly: true, ExpectNonEmptyPlan: true},
-	}})
-}
-
-func TestAccPlanTimeErrors(t *testing.T) {
-	c := server(t)
-	if _, err := c.CreateRemote(context.Background(), client.Remote{Name: "gen", PackageType: "generic", BaseURL: "https://example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	for name, tc := range map[string]struct{ cfg, want string }{
-		"bad name": {`resource "artifactapi_remote_generic" "x" {
-  name = "-x"
-  base_url = "https://e.com"
-}`, `Invalid name`},
-		"bad regex": {`resource "artifactapi_remote_generic" "x" {
-  name = "x"
-  base_url = "https://e.com"
-  patterns = ["(["]
-}`, `Invalid regular expression`},
-		"negative ttl": {`resource "artifactapi_remote_generic" "x" {
-  name = "x"
-  base_url = "https://e.com"
-  mutable_ttl = -1
-}`, `at least 0`},
-		"bad url": {`resource "artifactapi_remote_generic" "x" {
-  name = "x"
-  base_url = "ftp://e.com"
-}`, `Invalid base_url`},
-		"bad type": {`resource "artifactapi_virtual" "v" {
-  name = "v"
-  package_type = "maven"
-  members = ["gen"]
-}`, `value must be one of`},
-		"member type": {`resource "artifactapi_virtual" "v" {
-  name = "v"
-  package_type = "helm"
-  members = ["gen"]
-}`, `Member of another package type`},
-	} {
-		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: []resource.TestStep{{
-				Config: tc.cfg, PlanOnly: true, ExpectError: regexp.MustCompile(tc.want),
-			}}})
-		})
-	}
-}
-
 // The seed's example, with base URLs on local test upstreams, applies;
 // then a chart comes through the helm virtual it creates.
 func TestAccSeedExample(t *testing.T) {
@@ -241,42 +113,4 @@ func TestAccSeedExample(t *testing.T) {
 				return nil
 			}),
 	}}})
-}
-
-func TestAccVirtualAndDataSources(t *testing.T) {
-	server(t)
-	cfg := func(members string) string {
-		return `resource "artifactapi_remote_helm" "a" {
-  name = "charts-a"
-  base_url = "https://a.example.com"
-}
-resource "artifactapi_remote_helm" "b" {
-  name = "charts-b"
-  base_url = "https://b.example.com"
-  mutable_ttl = 30
-}
-resource "artifactapi_virtual" "v" {
-  name = "charts"
-  package_type = "helm"
-  members = [` + members + `]
-}
-data "artifactapi_remote" "b" {
-  name = artifactapi_remote_helm.b.name
-}
-data "artifactapi_virtual" "v" {
-  name = artifactapi_virtual.v.name
-}`
-	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: []resource.TestStep{
-		{Config: cfg(`artifactapi_remote_helm.a.name`), Check: resource.ComposeTestCheckFunc(
-			resource.TestCheckResourceAttr("artifactapi_virtual.v", "members.#", "1"),
-			resource.TestCheckResourceAttr("data.artifactapi_remote.b", "package_type", "helm"),
-			resource.TestCheckResourceAttr("data.artifactapi_remote.b", "mutable_ttl", "30"),
-			resource.TestCheckResourceAttr("data.artifactapi_virtual.v", "members.0", "charts-a"))},
-		{ResourceName: "artifactapi_virtual.v", ImportState: true, ImportStateId: "charts", ImportStateVerify: true,
-			ImportStateVerifyIdentifierAttribute: "name"},
-		{Config: cfg(`artifactapi_remote_helm.b.name, artifactapi_remote_helm.a.name`), Check: resource.ComposeTestCheckFunc(
-			resource.TestCheckResourceAttr("artifactapi_virtual.v", "members.0", "charts-b"),
-			resource.TestCheckResourceAttr("artifactapi_virtual.v", "members.1", "charts-a"))},
-	}})
 }
