@@ -147,30 +147,14 @@ func (s *Server) dockerVirtual(rec *respRecorder, r *http.Request, name string, 
 			}
 		}
 	}
-	var firstErr error
-	for _, m := range members {
-		rem, ok := s.reg.Remote(m)
-		if !ok {
-			continue
-		}
-		rec.Header().Del("X-Cache")
+	return s.firstOf(rec, name, ref.Path(), members, func(rem *registry.Remote) error {
 		rec.Header().Del("Docker-Content-Digest")
 		err := s.dockerFrom(rec, r, rem, ref)
-		if err == nil {
-			rec.remote = m
-			if ref.Kind == docker.Manifest {
-				s.dockerOwners.Store(key, m)
-			}
-			return nil
+		if err == nil && ref.Kind == docker.Manifest {
+			s.dockerOwners.Store(key, rem.Name)
 		}
-		if st := apierr.Status(err); st != http.StatusNotFound && st != http.StatusForbidden && firstErr == nil {
-			firstErr = err
-		}
-	}
-	if firstErr != nil {
-		return firstErr
-	}
-	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", name, ref.Path())
+		return err
+	})
 }
 
 // writeDockerError writes err in the registry's JSON error form.

@@ -136,21 +136,29 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 	if m, variant, ok := s.merger(v, r, path); ok {
 		return s.serveMerged(rec, r, v, variant, m)
 	}
+	return s.firstOf(rec, name, path, v.Members, func(rem *registry.Remote) error {
+		return s.serveFrom(rec, r, rem, path)
+	})
+}
+
+// firstOf tries a virtual's members in order until one answers. try
+// returns an error only before writing anything, so the next member may
+// still answer: a member that lacks the path or refuses it by policy falls
+// through; when none answers, the first other failure (a member that is
+// down) is the answer, else 404.
+func (s *Server) firstOf(rec *respRecorder, virtual, path string, members []string, try func(*registry.Remote) error) error {
 	var firstErr error
-	for _, m := range v.Members {
+	for _, m := range members {
 		rem, ok := s.reg.Remote(m)
 		if !ok {
 			continue
 		}
 		rec.Header().Del("X-Cache")
-		err := s.serveFrom(rec, r, rem, path)
+		err := try(rem)
 		if err == nil {
 			rec.remote = m // counted against the member that answered
 			return nil
 		}
-		// Serve returns an error only before writing anything, so the
-		// next member may still answer: a member that is down or lacks
-		// the file does not hide the others.
 		if st := apierr.Status(err); st != http.StatusNotFound && st != http.StatusForbidden && firstErr == nil {
 			firstErr = err
 		}
@@ -158,7 +166,7 @@ func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path stri
 	if firstErr != nil {
 		return firstErr
 	}
-	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", name, path)
+	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", virtual, path)
 }
 
 func (s *Server) methodOK(r *http.Request) error {
