@@ -36,6 +36,22 @@ func (p *proc) createRemote(name, base string) {
 	}
 }
 
+// waitForRemote waits until the remote serves its upstream's /probe here:
+// a remote created through another replica arrives by pub/sub.
+func (p *proc) waitForRemote(name string) {
+	p.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if code, _, _ := fetch(p.url + "/api/v1/remote/" + name + "/probe"); code == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("remote %s never reached this replica", name)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func fetch(url string) (int, []byte, error) {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -63,15 +79,7 @@ func TestClusterOneFetchAndConfigEverywhere(t *testing.T) {
 
 	start := time.Now()
 	rs[0].createRemote("r", up.URL)
-	for {
-		if code, _, _ := fetch(rs[1].url + "/api/v1/remote/r/probe"); code == 200 {
-			break
-		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatal("the remote created on one replica never reached the other")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	rs[1].waitForRemote("r")
 	t.Logf("remote created on replica 0 in force on replica 1 after %v", time.Since(start).Round(time.Millisecond))
 
 	var wg sync.WaitGroup
@@ -96,6 +104,10 @@ func TestClusterReplicaDiesMidFill(t *testing.T) {
 	var hits atomic.Int64
 	firstStarted := make(chan struct{})
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/probe" {
+			w.Write([]byte("ok")) // how the test sees the remote in force
+			return
+		}
 		w.Header().Set("Content-Length", "2097152")
 		if hits.Add(1) == 1 {
 			w.Write(data[:1<<20])
@@ -109,6 +121,7 @@ func TestClusterReplicaDiesMidFill(t *testing.T) {
 	defer up.Close()
 	rs := cluster(t, 2, "FILL_LOCK_TTL=2s")
 	rs[0].createRemote("r", up.URL)
+	rs[1].waitForRemote("r")
 
 	go fetch(rs[0].url + "/api/v1/remote/r/f.bin")
 	select {

@@ -20,6 +20,17 @@ func replicas(t *testing.T) (*harness, *harness) {
 	return newHarness(t, env), newHarness(t, env)
 }
 
+// knows waits until h has a remote created through another replica: the
+// news travels by pub/sub, which on a loaded machine can take longer than
+// a test's next request.
+func knows(t *testing.T, h *harness, remote string) {
+	t.Helper()
+	waitUntil(t, "replica to know remote "+remote, func() bool {
+		_, ok := h.app.Server.reg.Remote(remote)
+		return ok
+	})
+}
+
 func TestReplicasOneFillAcrossReplicas(t *testing.T) {
 	const clients = 12
 	data := randomBytes(5 << 20)
@@ -32,6 +43,7 @@ func TestReplicasOneFillAcrossReplicas(t *testing.T) {
 	})
 	a, b := replicas(t)
 	a.remote("r", up.URL, nil)
+	knows(t, b, "r")
 	var wg sync.WaitGroup
 	errs := make(chan string, clients)
 	for i := range clients {
@@ -144,6 +156,7 @@ func TestReplicasShareEventsStatsAndCircuit(t *testing.T) {
 	})
 	a, b := replicas(t)
 	a.remote("r", up.URL, nil)
+	knows(t, b, "r")
 
 	// A fetch on one replica is an event on the other's stream.
 	evs := sseEvents(t, b, "fetch.finished", 1, func() { a.get("/api/v1/remote/r/one") })
@@ -178,6 +191,7 @@ func TestReplicasEvictionSeenEverywhere(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("evict me")) })
 	a, b := replicas(t)
 	a.remote("r", up.URL, nil)
+	knows(t, b, "r")
 	a.get("/api/v1/remote/r/e")
 	if resp, _, _ := b.get("/api/v1/remote/r/e"); resp.Header.Get("X-Cache") != "HIT" {
 		t.Fatalf("other replica: %s, want HIT", resp.Header.Get("X-Cache"))
