@@ -4,7 +4,9 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test lint fmt bench bench-scaleout provider clean
+.PHONY: build run test e2e lint fmt bench bench-scaleout provider clean
+
+STATICCHECK_VERSION := v0.8.2
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/artifactapi ./cmd/artifactapi
@@ -20,6 +22,11 @@ test:
 	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
 	cd terraform-provider-artifactapi && TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(CURDIR)/bin/tofu $(GO) test -count=1 -timeout 15m ./...
 
+# The end-to-end tests alone: real clients against the built binary.
+e2e:
+	scripts/install-clients.sh
+	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -count=1 -timeout 15m ./e2e/
+
 # The Terraform provider, and a CLI config that makes tofu/terraform use it
 # (export TF_CLI_CONFIG_FILE=$(CURDIR)/bin/dev.tfrc).
 provider:
@@ -30,6 +37,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd terraform-provider-artifactapi && $(GO) vet ./...
+	@[ -x bin/staticcheck ] && bin/staticcheck -version | grep -q "$(STATICCHECK_VERSION:v%=%)" || GOBIN=$(CURDIR)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	bin/staticcheck ./...
+	cd terraform-provider-artifactapi && ../bin/staticcheck ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

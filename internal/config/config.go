@@ -50,7 +50,13 @@ func (p Postgres) DSN() string {
 	if p.URL != "" {
 		return p.URL
 	}
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(p.User, p.Password), Host: net.JoinHostPort(p.Host, p.Port), Path: "/" + p.Name}
+	// An empty DBPASS means no password (trust or peer authentication), not
+	// an empty one sent to the server.
+	user := url.User(p.User)
+	if p.Password != "" {
+		user = url.UserPassword(p.User, p.Password)
+	}
+	u := url.URL{Scheme: "postgres", User: user, Host: net.JoinHostPort(p.Host, p.Port), Path: "/" + p.Name}
 	return u.String()
 }
 
@@ -77,9 +83,9 @@ var Vars = [][3]string{
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
-	{"DBUSER", "artifactapi", "PostgreSQL user"},
-	{"DBPASS", "artifactapi", "PostgreSQL password"},
-	{"DBNAME", "artifactapi", "PostgreSQL database"},
+	{"DBUSER", "artifacts", "PostgreSQL user"},
+	{"DBPASS", "(empty)", "PostgreSQL password; set but empty is honoured (trust or peer auth)"},
+	{"DBNAME", "artifacts", "PostgreSQL database"},
 	{"DATABASE_URL", "(built from DB*)", "PostgreSQL URL used instead of DBHOST..DBNAME, e.g. to set sslmode"},
 	{"REDIS_URL", "redis://localhost:6379/0", "Redis URL (STATE_DRIVER=redis)"},
 	{"REDIS_PREFIX", "artifactapi:", "prefix of every Redis key and channel, to share one Redis"},
@@ -114,8 +120,8 @@ func Load(getenv Getenv) (*Config, error) {
 		LogFormat:     get("LOG_FORMAT", "text"),
 		RedisURL:      get("REDIS_URL", "redis://localhost:6379/0"),
 		RedisPrefix:   get("REDIS_PREFIX", "artifactapi:"),
-		Postgres: Postgres{Host: get("DBHOST", "localhost"), Port: get("DBPORT", "5432"), User: get("DBUSER", "artifactapi"),
-			Password: get("DBPASS", "artifactapi"), Name: get("DBNAME", "artifactapi"), URL: get("DATABASE_URL", "")},
+		Postgres: Postgres{Host: get("DBHOST", "localhost"), Port: get("DBPORT", "5432"), User: get("DBUSER", "artifacts"),
+			Password: getenv("DBPASS"), Name: get("DBNAME", "artifacts"), URL: get("DATABASE_URL", "")},
 		S3: S3{Endpoint: get("MINIO_ENDPOINT", "localhost:9000"), AccessKey: get("MINIO_ACCESS_KEY", "minioadmin"),
 			SecretKey: get("MINIO_SECRET_KEY", "minioadmin"), Bucket: get("MINIO_BUCKET", "artifacts"), Region: get("MINIO_REGION", "us-east-1")},
 	}

@@ -34,6 +34,25 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	}
 }
 
+// The seed's table: DBUSER and DBNAME default to artifacts, DBPASS to
+// empty, and an empty DBPASS is honoured rather than replaced.
+func TestPostgresSeedDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Postgres.DSN(), "postgres://artifacts@localhost:5432/artifacts"; got != want {
+		t.Errorf("default DSN = %q, want %q", got, want)
+	}
+	c, err = Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789", "DBUSER": "u", "DBPASS": "p w", "DBNAME": "d"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Postgres.DSN(), "postgres://u:p%20w@localhost:5432/d"; got != want {
+		t.Errorf("DSN = %q, want %q", got, want)
+	}
+}
+
 // The README's table must name every variable the server reads.
 func TestREADMEListsEveryVariable(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")

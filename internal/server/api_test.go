@@ -111,7 +111,7 @@ func TestCredentialsAreWriteOnly(t *testing.T) {
 func TestUpstreamCredentialsSent(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "bob" || p != "pw" {
-			http.Error(w, "no", 401)
+			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
 		w.Write([]byte("secret file"))
@@ -239,7 +239,7 @@ func TestVirtualFirstMemberWins(t *testing.T) {
 		t.Fatalf("only-b: %q", body)
 	}
 	// A member that is down does not hide the next one.
-	down := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
+	down := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
 	h.remote("down", down.URL, nil)
 	h.api("PUT", "/api/v2/virtuals/all", map[string]any{"package_type": "generic", "members": []string{"down", "b"}}, nil)
 	if resp, body, _ := h.get("/api/v1/virtual/all/y"); resp.StatusCode != 200 || string(body) != "from b" {

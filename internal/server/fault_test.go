@@ -233,7 +233,7 @@ func TestStalledUpstreamTimesOut(t *testing.T) {
 }
 
 func TestCircuitOpensAfterRepeatedFailures(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", 502) })
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", http.StatusBadGateway) })
 	h := newHarness(t, nil)
 	h.remote("r", up.URL, map[string]any{"negative_ttl": 0})
 	for i := range 5 {
