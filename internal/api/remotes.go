@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
@@ -14,7 +17,8 @@ const (
 	defaultMutableTTL = 3600
 )
 
-// remoteInput is a create or replace body. Pointers tell "absent" from
+// remoteInput is a create or replace body's core fields; every other key
+// is a setting of the remote's package type. Pointers tell "absent" from
 // zero; absent credentials on replace keep the stored ones.
 type remoteInput struct {
 	Name              *string  `json:"name"`
@@ -27,37 +31,77 @@ type remoteInput struct {
 	Blocklist         []string `json:"blocklist"`
 	MutablePatterns   []string `json:"mutable_patterns"`
 	ImmutablePatterns []string `json:"immutable_patterns"`
-	BanTagsEnabled    *bool    `json:"ban_tags_enabled"`
-	BanTags           []string `json:"ban_tags"`
 	Username          *string  `json:"username"`
 	Password          *string  `json:"password"`
 	Token             *string  `json:"token"`
+
+	settings map[string]json.RawMessage
 }
 
-// remoteView is what the API returns: everything but the credentials,
-// of which only their kind is shown.
-type remoteView struct {
-	meta.Remote
-	Username any    `json:"username,omitempty"`
-	Password any    `json:"password,omitempty"`
-	Token    any    `json:"token,omitempty"`
-	Auth     string `json:"auth"`
+// decodeRemote reads a create or replace body: the core fields strictly,
+// every other key as a setting of some package type (Compile then checks
+// it against the remote's own type). A key no type declares is a typo.
+func (a *API) decodeRemote(r *http.Request) (remoteInput, error) {
+	var all map[string]json.RawMessage
+	if err := decode(r, &all); err != nil {
+		return remoteInput{}, err
+	}
+	core := map[string]json.RawMessage{}
+	settings := map[string]json.RawMessage{}
+	for k, v := range all {
+		switch {
+		case meta.IsCoreField(k):
+			core[k] = v
+		case a.Registry.Types().Declares(k):
+			settings[k] = v
+		default:
+			return remoteInput{}, apierr.New(apierr.ErrInvalid, "invalid JSON body: unknown field %q", k)
+		}
+	}
+	b, _ := json.Marshal(core)
+	var in remoteInput
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return remoteInput{}, apierr.New(apierr.ErrInvalid, "invalid JSON body: %v", err)
+	}
+	in.settings = settings
+	return in, nil
 }
 
-func view(r meta.Remote) remoteView {
-	v := remoteView{Remote: r, Auth: "none"}
+// view is what the API returns of a remote: everything but the
+// credentials, of which only their kind is shown, and every setting its
+// type declares (at its zero value when unset).
+func (a *API) view(r meta.Remote) map[string]json.RawMessage {
+	auth := "none"
 	switch {
 	case r.Token != "":
-		v.Auth = "bearer"
+		auth = "bearer"
 	case r.Username != "" || r.Password != "":
-		v.Auth = "basic"
+		auth = "basic"
 	}
-	for _, s := range []*[]string{&v.Patterns, &v.Blocklist, &v.MutablePatterns, &v.ImmutablePatterns, &v.BanTags} {
+	r.Username, r.Password, r.Token = "", "", ""
+	for _, s := range []*[]string{&r.Patterns, &r.Blocklist, &r.MutablePatterns, &r.ImmutablePatterns} {
 		if *s == nil {
 			*s = []string{}
 		}
 	}
-	return v
+	settings := map[string]json.RawMessage{}
+	if t, ok := a.Registry.Types().Get(r.PackageType); ok && t.Settings != nil {
+		for _, f := range t.Settings.Fields() {
+			v, set := r.Settings[f.Name]
+			if !set || string(v) == "null" {
+				v = format.ZeroSetting(f.Kind)
+			}
+			settings[f.Name] = v
+		}
+	}
+	r.Settings = settings
+	b, _ := json.Marshal(r)
+	var out map[string]json.RawMessage
+	json.Unmarshal(b, &out)
+	out["auth"], _ = json.Marshal(auth)
+	return out
 }
 
 func str(p *string) string {
@@ -72,7 +116,7 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	r := meta.Remote{Name: str(in.Name), PackageType: str(in.PackageType), BaseURL: str(in.BaseURL),
 		MutableTTL: defaultMutableTTL, NegativeTTL: registry.DefaultNegativeTTL,
 		Patterns: in.Patterns, Blocklist: in.Blocklist, MutablePatterns: in.MutablePatterns,
-		ImmutablePatterns: in.ImmutablePatterns, BanTags: in.BanTags}
+		ImmutablePatterns: in.ImmutablePatterns, Settings: in.settings}
 	if in.ImmutableTTL != nil {
 		r.ImmutableTTL = *in.ImmutableTTL
 	}
@@ -81,9 +125,6 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	}
 	if in.NegativeTTL != nil {
 		r.NegativeTTL = *in.NegativeTTL
-	}
-	if in.BanTagsEnabled != nil {
-		r.BanTagsEnabled = *in.BanTagsEnabled
 	}
 	if old != nil {
 		r.Username, r.Password, r.Token = old.Username, old.Password, old.Token
@@ -112,16 +153,16 @@ func (a *API) listRemotes(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := make([]remoteView, 0, len(rs))
+	out := make([]map[string]json.RawMessage, 0, len(rs))
 	for _, x := range rs {
-		out = append(out, view(x))
+		out = append(out, a.view(x))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"remotes": out})
 }
 
 func (a *API) createRemote(w http.ResponseWriter, r *http.Request) {
-	var in remoteInput
-	if err := decode(r, &in); err != nil {
+	in, err := a.decodeRemote(r)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -148,7 +189,7 @@ func (a *API) respondRemote(w http.ResponseWriter, r *http.Request, name string,
 		a.fail(w, r, notFoundAs(err, "remote", name))
 		return
 	}
-	writeJSON(w, status, view(rem))
+	writeJSON(w, status, a.view(rem))
 }
 
 func (a *API) getRemote(w http.ResponseWriter, r *http.Request) {
@@ -157,8 +198,8 @@ func (a *API) getRemote(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) putRemote(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	var in remoteInput
-	if err := decode(r, &in); err != nil {
+	in, err := a.decodeRemote(r)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -30,12 +30,29 @@ type Info struct {
 
 // Expect is what a writer must see before it may commit. An empty SHA256 or a
 // negative Size means "not known in advance"; the computed values are used.
+// Stores check SHA256 and Size; a fill checks everything (Verifier).
 type Expect struct {
 	SHA256 string
 	Size   int64
 	// Integrity is a published SRI digest (npm's dist.integrity), checked
 	// besides the sha256.
 	Integrity string
+	// Sums are other published digests of the whole bytes (rpm's sha1 or
+	// sha512, Puppet Forge's md5, Debian's md5).
+	Sums []Sum
+	// Check, when set, makes a fresh check of what only the format can
+	// verify (a digest over part of the file: Alpine's control segment).
+	Check func() Check
+}
+
+// Sum is one published digest: an algorithm (md5, sha1, sha256, sha384,
+// sha512) and the digest in hex.
+type Sum struct{ Alg, Hex string }
+
+// Check sees every byte of an artifact once, then says whether it holds.
+type Check interface {
+	io.Writer
+	Verify() error
 }
 
 // Store is a content-addressed blob store. Content becomes visible only once

@@ -16,6 +16,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/events"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/registry"
@@ -157,31 +158,36 @@ func cacheKey(remote, path string) string { return remote + "\x00" + path }
 
 func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path) }
 
-// Serve answers a GET or HEAD of path on remote. It returns an error only
-// when nothing was written yet; a failure after the headers went out aborts
+// Serve answers a GET or HEAD of path on remote, and says how. self is the
+// URL clients reach the remote by, for types that write it into the
+// documents they serve (format.Presenter). It returns an error only when
+// nothing was written yet; a failure after the headers went out aborts
 // the connection, so a client never takes a short body for a whole one.
-func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path string) error {
+func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path, self string) (format.Outcome, error) {
 	c, err := e.cached(r.Context(), rem, path)
 	if err != nil {
 		if c.remembered {
-			w.Header().Set("X-Cache", "HIT")
+			w.Header().Set("X-Cache", string(format.Hit))
+			return format.Hit, err
 		}
-		return err
+		return format.Bypass, err
 	}
 	if c.hit != nil {
-		err := e.serveObject(w, r, rem, *c.hit, "HIT")
+		err := e.serveObject(w, r, rem, *c.hit, format.Hit, self)
 		if !errors.Is(err, ErrBlobMissing) {
-			return err
+			return format.Hit, err
 		}
 		if c.dbDown {
-			return errDBDown
+			return format.Bypass, errDBDown
 		}
 	}
-	return e.fetch(w, r, rem, path, c.stale)
+	return e.fetch(w, r, c, path, self)
 }
 
 // cacheState is what the cache knows of a path before any fill.
 type cacheState struct {
+	rem        *registry.Remote
+	class      format.Class
 	hit        *meta.Object // servable now
 	stale      *meta.Object // to revalidate, and to fall back on
 	dbDown     bool         // hit is the last known row: the database is unreachable
@@ -195,31 +201,37 @@ var errDBDown = apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 // is content addressed, so serving it cannot be wrong; anything else
 // needs the database.
 func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) (cacheState, error) {
-	if err := rem.Allowed(path); err != nil {
+	class, err := rem.Classify(path)
+	if err != nil {
 		return cacheState{}, err
 	}
+	c := cacheState{rem: rem, class: class}
 	obj, err := e.lookup(ctx, rem.Name, path)
 	switch {
 	case err == nil && obj.Fresh(time.Now()):
-		return cacheState{hit: &obj}, nil
+		c.hit = &obj
+		return c, nil
 	case err == nil:
-		return cacheState{stale: &obj}, nil
+		c.stale = &obj
+		return c, nil
 	case errors.Is(err, meta.ErrNotFound):
 		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
-			return cacheState{remembered: true}, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
+			c.remembered = true
+			return c, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
 		}
-		return cacheState{}, nil
+		return c, nil
 	}
 	if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
 		e.Log.Warn("metadata store unavailable; serving the last known row", "remote", rem.Name, "path", path, "err", err)
-		return cacheState{hit: &known, dbDown: true}, nil
+		c.hit, c.dbDown = &known, true
+		return c, nil
 	}
 	e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
 	return cacheState{}, errDBDown
 }
 
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
-var ErrBlobMissing = errors.New("metadata row without blob")
+var ErrBlobMissing = format.ErrBlobMissing
 
 // lookup reads the object row through the in-memory cache.
 func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {

@@ -31,6 +31,7 @@ type fill struct {
 	key   string
 	rem   *registry.Remote
 	path  string
+	class format.Class
 	stale *meta.Object
 
 	ready chan struct{} // closed once outcome (and, for a stream, file and header) are set
@@ -90,14 +91,14 @@ func (f *fill) isDone() bool {
 
 // join attaches the caller to the fill of key, starting one if none runs.
 // The caller must release it.
-func (e *Engine) join(rem *registry.Remote, path string, stale *meta.Object) *fill {
+func (e *Engine) join(rem *registry.Remote, path string, class format.Class, stale *meta.Object) *fill {
 	key := cacheKey(rem.Name, path)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := e.inflight[key]
 	if f == nil {
-		rw, ok := rem.Type.(format.Rewriter)
-		f = &fill{key: key, rem: rem, path: path, stale: stale, size: -1, rewrite: ok && rw.Rewrites(path),
+		rewrite := class.Kind == format.Index && rem.Type.Rewriter != nil
+		f = &fill{key: key, rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite,
 			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1}
 		e.inflight[key] = f
 		e.fills.Go(func() { e.run(f) })
@@ -155,7 +156,7 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		stop := e.keepLock(ctx, lock)
 		defer stop()
 	}
-	published, listed, err := e.published(ctx, f.rem, f.path)
+	published, listed, err := e.published(ctx, f.rem, f.path, f.class)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -11,24 +10,11 @@ import (
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
 
-type selfKey struct{}
-
-// WithSelf records the absolute URL clients reach the remote by, for types
-// that put it into the documents they serve (format.Presenter).
-func WithSelf(ctx context.Context, self string) context.Context {
-	return context.WithValue(ctx, selfKey{}, strings.TrimSuffix(self, "/"))
-}
-
-func selfOf(ctx context.Context) string {
-	s, _ := ctx.Value(selfKey{}).(string)
-	return s
-}
-
 // present serves a stored document through its type's Presenter: the
 // bytes depend on the client's address, so the ETag does too, and the
 // length is known only once sent.
-func (e *Engine) present(w http.ResponseWriter, r *http.Request, obj meta.Object, cache string, p format.Presenter) error {
-	self := selfOf(r.Context())
+func (e *Engine) present(w http.ResponseWriter, r *http.Request, obj meta.Object, cache format.Outcome, p format.Presenter, self string) error {
+	self = strings.TrimSuffix(self, "/")
 	sum := sha256.Sum256([]byte(self))
 	etag := `"sha256:` + obj.SHA256 + "-" + hex.EncodeToString(sum[:4]) + `"`
 	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
@@ -39,7 +25,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, obj meta.Object
 	h := w.Header()
 	h.Set("Content-Type", contentType(obj))
 	h.Set("ETag", etag)
-	h.Set("X-Cache", cache)
+	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
 		w.WriteHeader(http.StatusNotModified)

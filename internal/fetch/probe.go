@@ -23,12 +23,13 @@ type ProbeResult struct {
 // Probe fetches path from the upstream and hashes it, without serving or
 // caching anything. Access policy applies as for a client.
 func (e *Engine) Probe(ctx context.Context, rem *registry.Remote, path string) (ProbeResult, error) {
-	if err := rem.Allowed(path); err != nil {
+	class, err := rem.Classify(path)
+	if err != nil {
 		return ProbeResult{}, err
 	}
 	start := time.Now()
-	res := ProbeResult{Mutable: rem.Mutable(path), Size: -1}
-	resp, err := e.do(ctx, &fill{rem: rem, path: path})
+	res := ProbeResult{Mutable: class.Mutable, Size: -1}
+	resp, err := e.do(ctx, &fill{rem: rem, path: path, class: class})
 	if err != nil {
 		res.Error = err.Error()
 		res.DurationMS = time.Since(start).Milliseconds()

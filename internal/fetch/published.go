@@ -38,14 +38,14 @@ func (d *digestMaps) put(sha string, m map[string]blob.Expect) {
 // published returns what the remote's cached index says about path. It
 // refuses a path that must be listed and is not, before any upstream
 // request is made.
-func (e *Engine) published(ctx context.Context, rem *registry.Remote, path string) (blob.Expect, bool, error) {
-	p, ok := rem.Type.(format.Published)
-	if !ok {
+func (e *Engine) published(ctx context.Context, rem *registry.Remote, path string, class format.Class) (blob.Expect, bool, error) {
+	p := rem.Type.Published
+	if p == nil || class.Kind != format.Artifact {
 		return blob.Expect{}, false, nil
 	}
 	var want blob.Expect
 	found := false
-	for _, index := range p.IndexFor(path) {
+	for _, index := range class.ListedIn {
 		m, err := e.digestsOf(ctx, rem.Name, index, p)
 		if errors.Is(err, meta.ErrNotFound) {
 			continue // this representation is not cached; try the next
@@ -58,7 +58,7 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 			break // another representation may list what this one does not
 		}
 	}
-	if !found && p.MustBeListed(path) {
+	if !found && class.MustBeListed {
 		return blob.Expect{}, false, apierr.New(apierr.ErrNotFound, "%s: %s is not listed in the remote's index", rem.Name, path)
 	}
 	return want, found, nil

@@ -17,10 +17,10 @@ import (
 
 // serveObject serves a committed object with Range, HEAD and conditional
 // request support.
-func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache string) error {
-	if rem != nil {
-		if p, ok := rem.Type.(format.Presenter); ok && p.Presents(obj.Path) {
-			return e.present(w, r, obj, cache, p)
+func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome, self string) error {
+	if p := rem.Type.Presenter; p != nil {
+		if c, err := rem.Type.Classify(obj.Path); err == nil && c.Kind == format.Index {
+			return e.present(w, r, obj, cache, p, self)
 		}
 	}
 	if obj.Size <= smallObject {
@@ -75,14 +75,14 @@ func contentType(obj meta.Object) string {
 	return obj.ContentType
 }
 
-func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache string) {
+func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache format.Outcome) {
 	h := w.Header()
 	h.Set("Content-Type", contentType(obj))
 	h.Set("ETag", `"sha256:`+obj.SHA256+`"`)
-	h.Set("X-Cache", cache)
+	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("X-Checksum-Sha256", obj.SHA256)
-	if cache == "HIT" && e.Events != nil {
+	if cache == format.Hit && e.Events != nil {
 		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
 	}
 }

@@ -35,14 +35,9 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 
 	idle := time.AfterFunc(e.opt.IdleTimeout, func() { cancelIdle(errIdle) })
 	defer idle.Stop()
-	h := blob.NewHasher()
-	var sum io.Writer = h
-	var sri *blob.SRI
-	if f.listed && f.published.Integrity != "" {
-		if sri, err = blob.NewSRI(f.published.Integrity); err != nil {
-			return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
-		}
-		sum = io.MultiWriter(h, sri)
+	h, err := blob.NewVerifier(e.expect(f, resp))
+	if err != nil {
+		return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
 	}
 	buf := make([]byte, 256<<10)
 	for {
@@ -52,7 +47,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			if _, werr := spool.Write(buf[:n]); werr != nil {
 				return fmt.Errorf("spool write: %w", werr)
 			}
-			sum.Write(buf[:n])
+			h.Write(buf[:n])
 			f.advance(n)
 		}
 		if rerr == io.EOF {
@@ -67,36 +62,14 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		}
 	}
 	idle.Stop()
-	info := h.Info()
+	info, verr := h.Verify()
 	e.Recorder.Fetched(f.rem.Name, info.Size)
 	e.Metrics.BytesFetched.WithLabelValues(f.rem.Name).Add(float64(info.Size))
-	want := blob.Expect{Size: resp.ContentLength}
-	if v, ok := f.rem.Type.(format.Verifier); ok {
-		if pub, ok := v.Expect(f.path, resp.Header); ok {
-			want.SHA256 = pub.SHA256
-			if pub.Size >= 0 {
-				want.Size = pub.Size
-			}
-		}
+	if verr != nil {
+		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, verr)
 	}
-	if f.listed {
-		if f.published.SHA256 != "" {
-			want.SHA256 = f.published.SHA256
-		}
-		if f.published.Size >= 0 {
-			want.Size = f.published.Size
-		}
-	}
-	if err := want.Verify(info); err != nil {
-		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
-	}
-	if sri != nil {
-		if err := sri.Verify(); err != nil {
-			return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, err)
-		}
-	}
-	if rw, ok := f.rem.Type.(format.Rewriter); ok && rw.Rewrites(f.path) {
-		rewritten, rinfo, err := e.rewrite(rw, f, spool)
+	if f.rewrite {
+		rewritten, rinfo, err := e.rewrite(f.rem.Type.Rewriter, f, spool)
 		if err != nil {
 			return err
 		}
@@ -112,7 +85,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	}
 	committed = e.adopter != nil
 	now := time.Now().UTC()
-	mutable := f.rem.Mutable(f.path)
+	mutable := f.class.Mutable
 	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
 		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
@@ -139,6 +112,23 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 }
 
 var errIdle = errors.New("upstream idle")
+
+// expect is everything the bytes must match: the upstream's length, a
+// digest the protocol publishes for the path or in the response (docker),
+// and what the remote's cached index lists (sha256, size, SRI, other
+// digests, a type's own check).
+func (e *Engine) expect(f *fill, resp *http.Response) blob.Expect {
+	want := blob.Expect{Size: resp.ContentLength}
+	if v := f.rem.Type.Verifier; v != nil {
+		if pub, ok := v.Expect(f.path, resp.Header); ok {
+			want = want.With(pub)
+		}
+	}
+	if f.listed {
+		want = want.With(f.published)
+	}
+	return want
+}
 
 // rewrite runs the type's rewrite of the verified upstream document into a
 // new spool file, hashing what it writes.

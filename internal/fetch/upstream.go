@@ -15,7 +15,7 @@ import (
 // exists, with the remote's credentials (Go's client drops them on a
 // redirect to another host).
 func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
-	if hr, ok := f.rem.Type.(format.HeadRevalidator); ok && f.stale != nil {
+	if hr := f.rem.Type.HeadRevalidator; hr != nil && f.stale != nil {
 		if e.currentByHead(ctx, f, hr) {
 			return &http.Response{StatusCode: http.StatusNotModified, Status: "304 Not Modified (HEAD)", Body: http.NoBody, Header: http.Header{}}, nil
 		}
@@ -43,7 +43,8 @@ func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
 // it with: the type's own URL mapping, headers and authentication when it
 // has them, the remote's static credentials otherwise.
 func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *registry.Remote, path string) (*http.Request, *http.Client, error) {
-	up, custom := rem.Type.(format.Upstream)
+	up := rem.Type.Upstream
+	custom := up != nil
 	target := path
 	if custom {
 		target = up.UpstreamPath(path)

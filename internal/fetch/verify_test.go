@@ -29,8 +29,10 @@ import (
 // "sha256/<hex>" must hash to <hex>.
 type digestType struct{}
 
-func (digestType) Name() string        { return "digest" }
-func (digestType) Mutable(string) bool { return false }
+func (digestType) Name() string { return "digest" }
+func (digestType) Classify(string) (format.Class, error) {
+	return format.Class{Kind: format.Artifact}, nil
+}
 func (digestType) Expect(path string, _ http.Header) (blob.Expect, bool) {
 	hexd, ok := strings.CutPrefix(path, "sha256/")
 	return blob.Expect{SHA256: hexd, Size: -1}, ok
@@ -92,7 +94,7 @@ func TestPublishedDigestMismatchRefused(t *testing.T) {
 					panic(p)
 				}
 			}()
-			err = e.Serve(w, r, rem, path)
+			_, err = e.Serve(w, r, rem, path, "")
 		}()
 		return w, err, aborted
 	}

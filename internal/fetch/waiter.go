@@ -7,44 +7,46 @@ import (
 	"sync"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // fetch attaches the request to the (possibly new) fill of path and answers
 // from whatever it produces.
-func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path string, stale *meta.Object) error {
+func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, path, self string) (format.Outcome, error) {
 	ctx := r.Context()
-	f := e.join(rem, path, stale)
+	rem, stale := c.rem, c.stale
+	f := e.join(rem, path, c.class, stale)
 	defer f.release()
 	e.Metrics.Waiters.Inc()
 	defer e.Metrics.Waiters.Dec()
 	select {
 	case <-f.ready:
 	case <-ctx.Done():
-		return ctx.Err()
+		return format.Miss, ctx.Err()
 	}
 	switch f.outcome {
 	case outcomeCached:
-		return e.serveObject(w, r, rem, *f.obj, "HIT")
+		return format.Hit, e.serveObject(w, r, rem, *f.obj, format.Hit, self)
 	case outcomeRevalidated:
-		return e.serveObject(w, r, rem, *f.obj, "REVALIDATED")
+		return format.Revalidated, e.serveObject(w, r, rem, *f.obj, format.Revalidated, self)
 	case outcomeNotFound:
-		w.Header().Set("X-Cache", "MISS")
-		return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+		w.Header().Set("X-Cache", string(format.Miss))
+		return format.Miss, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
 	case outcomeError:
 		if stale != nil {
 			// The upstream is down or erroring: a stale copy beats an error.
-			return e.serveObject(w, r, rem, *stale, "STALE")
+			return format.Stale, e.serveObject(w, r, rem, *stale, format.Stale, self)
 		}
-		w.Header().Set("X-Cache", "MISS")
-		return f.err
+		w.Header().Set("X-Cache", string(format.Miss))
+		return format.Miss, f.err
 	}
 	// outcomeStream.
 	if r.Method == http.MethodHead && !f.rewrite {
 		e.streamHeaders(w, f)
 		w.WriteHeader(http.StatusOK)
-		return nil
+		return format.Miss, nil
 	}
 	if r.Header.Get("Range") != "" || f.rewrite {
 		// Never store or pass on a partial body: fill whole, then serve
@@ -53,14 +55,14 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return ctx.Err()
+			return format.Miss, ctx.Err()
 		}
 		if f.err != nil {
-			return f.err
+			return format.Miss, f.err
 		}
-		return e.serveObject(w, r, rem, *f.obj, "MISS")
+		return format.Miss, e.serveObject(w, r, rem, *f.obj, format.Miss, self)
 	}
-	return e.streamBody(ctx, w, f)
+	return format.Miss, e.streamBody(ctx, w, f)
 }
 
 func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) {
@@ -74,7 +76,7 @@ func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) {
 	if f.size >= 0 {
 		h.Set("Content-Length", strconv.FormatInt(f.size, 10))
 	}
-	h.Set("X-Cache", "MISS")
+	h.Set("X-Cache", string(format.Miss))
 	h.Set("X-Artifact-Source", "remote")
 }
 
@@ -141,43 +143,46 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 
 // Ensure returns the committed object for path: the cached row when fresh,
 // otherwise after the (shared) fill finished, revalidating a stale copy and
-// falling back to it when the upstream fails. cache is the X-Cache value the
-// answer deserves. Types whose clients need headers only known once the
-// bytes are whole (a docker manifest's digest) use it instead of Serve.
-func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (obj meta.Object, cache string, err error) {
+// falling back to it when the upstream fails; and the outcome the answer
+// deserves. Types whose clients need headers only known once the bytes are
+// whole (a docker manifest's digest) use it instead of Serve.
+func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (meta.Object, format.Outcome, error) {
 	c, err := e.cached(ctx, rem, path)
 	switch {
+	case err != nil && c.remembered:
+		return meta.Object{}, format.Hit, err
 	case err != nil:
-		return meta.Object{}, "", err
+		return meta.Object{}, format.Bypass, err
 	case c.hit != nil:
-		return *c.hit, "HIT", nil
+		return *c.hit, format.Hit, nil
 	}
 	stale := c.stale
-	f := e.join(rem, path, stale)
+	f := e.join(rem, path, c.class, stale)
 	defer f.release()
 	select {
 	case <-f.done:
 	case <-ctx.Done():
-		return meta.Object{}, "", ctx.Err()
+		return meta.Object{}, format.Miss, ctx.Err()
 	}
 	switch {
 	case f.outcome == outcomeNotFound:
-		return meta.Object{}, "MISS", apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+		return meta.Object{}, format.Miss, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
 	case f.err != nil && stale != nil:
-		return *stale, "STALE", nil
+		return *stale, format.Stale, nil
 	case f.err != nil:
-		return meta.Object{}, "MISS", f.err
+		return meta.Object{}, format.Miss, f.err
 	case f.outcome == outcomeRevalidated:
-		return *f.obj, "REVALIDATED", nil
+		return *f.obj, format.Revalidated, nil
 	case f.outcome == outcomeCached:
-		return *f.obj, "HIT", nil
+		return *f.obj, format.Hit, nil
 	}
-	return *f.obj, "MISS", nil
+	return *f.obj, format.Miss, nil
 }
 
 // ServeObject answers r from a committed object (Range, HEAD, conditional
-// requests), with the X-Cache value cache. ErrBlobMissing means the row had
-// lost its blob and is now gone: Ensure again fills it anew.
-func (e *Engine) ServeObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache string) error {
-	return e.serveObject(w, r, rem, obj, cache)
+// requests), with the outcome cache; self as for Serve. ErrBlobMissing
+// means the row had lost its blob and is now gone: Ensure again fills it
+// anew.
+func (e *Engine) ServeObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome, self string) error {
+	return e.serveObject(w, r, rem, obj, cache, self)
 }

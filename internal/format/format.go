@@ -1,6 +1,7 @@
 // Package format defines what a package type contributes to the fetch path.
-// The core asks a type only through these interfaces, so a new type is a new
-// package plus one line in all.go.
+// The core asks a type only through these interfaces, resolved once per
+// type into Caps, so a new type is a new package plus one line in the type
+// list.
 package format
 
 import (
@@ -15,14 +16,46 @@ import (
 type Type interface {
 	// Name is the package_type value users configure.
 	Name() string
-	// Mutable says whether the artifact at path may change upstream (and is
-	// revalidated after mutable_ttl) rather than being fixed forever.
-	Mutable(path string) bool
+	// Classify answers everything the core asks about one (stored) path
+	// in one call. An error refuses the path before any upstream request
+	// (its apierr kind gives the status: a path the protocol does not
+	// have is a 404, so clients that walk a list of proxies go on).
+	Classify(path string) (Class, error)
+}
+
+// Kind is what a path names in a type's protocol.
+type Kind uint8
+
+// Kinds of paths.
+const (
+	// Other is any path the type neither indexes nor lists.
+	Other Kind = iota
+	// Index is a metadata document: the type's Rewriter, Presenter and
+	// Merger (those it has) apply to it, and it may list artifacts.
+	Index
+	// Artifact is a file that an index may list with its digests.
+	Artifact
+)
+
+// Class is a type's answer for one path.
+type Class struct {
+	Kind Kind
+	// Mutable: the path may change upstream and is revalidated after
+	// mutable_ttl (a remote's mutable/immutable_patterns override it).
+	Mutable bool
+	// ListedIn names, for an artifact, the cached indexes that may list
+	// it, in order of preference (the first one cached that lists it is
+	// believed).
+	ListedIn []string
+	// MustBeListed: an artifact on another host, fetched only when an
+	// index lists it (never an open proxy).
+	MustBeListed bool
 }
 
 // Verifier is implemented by types whose protocol publishes a digest for an
-// artifact before it is fetched (a docker digest in the URL, an npm
-// integrity, a PyPI #sha256=). The fill refuses bytes that do not match.
+// artifact outside any index (a docker digest in the URL or in the
+// upstream's Docker-Content-Digest). The fill refuses bytes that do not
+// match.
 type Verifier interface {
 	// Expect returns the published digest (and size, or -1) for path, from
 	// the path itself or the upstream's response header; false when the
@@ -30,40 +63,11 @@ type Verifier interface {
 	Expect(path string, h http.Header) (blob.Expect, bool)
 }
 
-// Credentials are a remote's upstream credentials, and the host (of its
-// base URL) they belong to.
-type Credentials struct {
-	Username, Password, Token string
-	Host                      string
-}
-
-// HostAuth sends c's credentials (Bearer token, else Basic) to c.Host only.
-func HostAuth(next http.RoundTripper, c Credentials) http.RoundTripper {
-	return hostAuth{next, c}
-}
-
-type hostAuth struct {
-	next http.RoundTripper
-	c    Credentials
-}
-
-func (h hostAuth) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != h.c.Host || (h.c.Token == "" && h.c.Username == "" && h.c.Password == "") {
-		return h.next.RoundTrip(req)
-	}
-	req = req.Clone(req.Context())
-	if h.c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+h.c.Token)
-	} else {
-		req.SetBasicAuth(h.c.Username, h.c.Password)
-	}
-	return h.next.RoundTrip(req)
-}
-
 // Upstream is implemented by types whose upstream is not plain "GET
 // base_url/path with static credentials".
 type Upstream interface {
-	// UpstreamPath maps a cache path to the path under base_url.
+	// UpstreamPath maps a cache path to the path under base_url (or to an
+	// absolute URL, for an artifact an index lists on another host).
 	UpstreamPath(path string) string
 	// Prepare sets what the upstream request for path needs (Accept...).
 	Prepare(req *http.Request, path string)
@@ -80,44 +84,27 @@ type HeadRevalidator interface {
 	Current(path string, h http.Header, sha256 string) bool
 }
 
-// Checker is implemented by types that know which paths their protocol
-// has: anything else is refused (with the error Check returns) before any
-// upstream request.
-type Checker interface {
-	Check(path string) error
-}
-
-// Rewriter is implemented by types whose metadata documents carry links
-// that must come back through the proxy (a helm index.yaml's chart URLs).
-// The rewritten bytes are what is stored and served, under their own
-// digest; the upstream's validators still drive revalidation.
+// Rewriter is implemented by types whose indexes carry links that must
+// come back through the proxy (a helm index.yaml's chart URLs). The
+// rewritten bytes are what is stored and served, under their own digest;
+// the upstream's validators still drive revalidation.
 type Rewriter interface {
-	// Rewrites reports whether path is such a document.
-	Rewrites(path string) bool
-	// Rewrite copies the upstream document r to w with its links pointing
+	// Rewrite copies the upstream index r to w with its links pointing
 	// back through the remote whose base URL is base. It must stream: its
 	// memory may not grow with the document.
 	Rewrite(path string, base *url.URL, r io.Reader, w io.Writer) error
 }
 
-// Published is implemented by types whose (stored, rewritten) index
-// documents publish the digests of the artifacts they list.
+// Published is implemented by types whose (stored, rewritten) indexes
+// publish the digests of the artifacts they list (Class.ListedIn).
 type Published interface {
-	// IndexFor names the cached documents that may list path, in order of
-	// preference (the first one cached is read); none for an index itself.
-	IndexFor(path string) []string
 	// Digests reads a stored index: every listed path with its expectation.
 	Digests(r io.Reader) (map[string]blob.Expect, error)
-	// MustBeListed reports whether path may be fetched only when the index
-	// lists it (an artifact on another host: never an open proxy).
-	MustBeListed(path string) bool
 }
 
-// Merger is implemented by types whose virtual repositories answer some
-// paths (an index) with a merge of their members' stored documents.
+// Merger is implemented by types whose virtual repositories answer their
+// indexes with a merge of the members' stored indexes.
 type Merger interface {
-	// Merges reports whether path is such a document.
-	Merges(path string) bool
 	// Merge writes the merged document and says its media type; members
 	// come in precedence order. It must stream: memory may not grow with
 	// the documents. Paths in members' documents are relative to their
@@ -142,10 +129,9 @@ type Negotiator interface {
 	Variant(path string, h http.Header) string
 }
 
-// Presenter is implemented by types whose stored documents need the
-// address clients reach the remote by (npm's tarball URLs must be
-// absolute). Present streams the stored document r to w for that address.
+// Presenter is implemented by types whose stored indexes need the address
+// clients reach the remote by (npm's tarball URLs must be absolute).
+// Present streams the stored document r to w for that address.
 type Presenter interface {
-	Presents(path string) bool
 	Present(path, self string, r io.Reader, w io.Writer) error
 }

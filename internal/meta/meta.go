@@ -5,6 +5,7 @@ package meta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -29,13 +30,15 @@ type Remote struct {
 	Blocklist         []string  `json:"blocklist"`
 	MutablePatterns   []string  `json:"mutable_patterns"`
 	ImmutablePatterns []string  `json:"immutable_patterns"`
-	BanTagsEnabled    bool      `json:"ban_tags_enabled"`
-	BanTags           []string  `json:"ban_tags"`
 	Username          string    `json:"username,omitempty"`
 	Password          string    `json:"password,omitempty"`
 	Token             string    `json:"token,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
+	// Settings are the remote's package-type settings (docker's ban_tags),
+	// kept in its JSON beside the fields above, as their type declares
+	// them: any key that is not a field above is a setting.
+	Settings map[string]json.RawMessage `json:"-"`
 }
 
 // Virtual groups remotes of one package type behind one URL.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,6 +63,7 @@ func (g *Registry) Load(ctx context.Context) error {
 	}
 	remotes := make(map[string]*Remote, len(rs))
 	for _, r := range rs {
+		r = g.migrate(r)
 		c, err := Compile(r, g.types)
 		if err != nil {
 			g.log.Error("stored remote is invalid; not served", "remote", r.Name, "err", err)
@@ -76,6 +79,28 @@ func (g *Registry) Load(ctx context.Context) error {
 	g.remotes, g.virtuals = remotes, virtuals
 	g.mu.Unlock()
 	return nil
+}
+
+// migrate drops settings a stored remote's type does not declare: before
+// settings were per type, every remote carried docker's ban_tags fields,
+// and the API took them (unused) on any type.
+func (g *Registry) migrate(r meta.Remote) meta.Remote {
+	t, ok := g.types.Get(r.PackageType)
+	if !ok || len(r.Settings) == 0 {
+		return r
+	}
+	declared := t.SettingNames()
+	kept := maps.Clone(r.Settings)
+	for k, v := range r.Settings {
+		if !slices.Contains(declared, k) {
+			if !format.IsZeroSetting(v) {
+				g.log.Warn("stored remote has a setting its type does not declare; ignored", "remote", r.Name, "setting", k)
+			}
+			delete(kept, k)
+		}
+	}
+	r.Settings = kept
+	return r
 }
 
 // Changed reloads this replica and tells the others to.

@@ -18,12 +18,14 @@ const DefaultNegativeTTL = 60
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// Remote is a validated remote with its patterns compiled.
+// Remote is a validated remote with its patterns and its type's settings
+// compiled. It is what a type's own code sees as a format.Remote.
 type Remote struct {
 	meta.Remote
-	Type                                     format.Type
-	Base                                     *url.URL
-	block, allow, mutable, immutable, banned []*regexp.Regexp
+	Type                             *format.Caps
+	Base                             *url.URL
+	settings                         any
+	block, allow, mutable, immutable []*regexp.Regexp
 }
 
 // ValidName reports whether s may name a remote or virtual.
@@ -55,7 +57,11 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 			return nil, apierr.New(apierr.ErrInvalid, "%s must be >= 0 seconds, got %d", field, v)
 		}
 	}
-	c := &Remote{Remote: r, Type: t, Base: base}
+	settings, err := t.Configure(r.Settings)
+	if err != nil {
+		return nil, err
+	}
+	c := &Remote{Remote: r, Type: t, Base: base, settings: settings}
 	for _, p := range []struct {
 		field string
 		src   []string
@@ -65,14 +71,9 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 		{"blocklist", r.Blocklist, &c.block},
 		{"mutable_patterns", r.MutablePatterns, &c.mutable},
 		{"immutable_patterns", r.ImmutablePatterns, &c.immutable},
-		{"ban_tags", r.BanTags, &c.banned},
 	} {
 		for _, src := range p.src {
-			expr := src
-			if p.field == "ban_tags" {
-				expr = "^(?:" + src + ")$" // a tag is banned when the whole tag matches
-			}
-			re, err := regexp.Compile(expr)
+			re, err := regexp.Compile(src)
 			if err != nil {
 				return nil, apierr.New(apierr.ErrInvalid, "%s: pattern %q does not compile: %v", p.field, src, err)
 			}
@@ -91,38 +92,44 @@ func anyMatch(res []*regexp.Regexp, s string) bool {
 	return false
 }
 
-// Allowed applies the blocklist first, then patterns as an allowlist when
-// there are any.
-func (r *Remote) Allowed(path string) error {
-	if c, ok := r.Type.(format.Checker); ok {
-		if err := c.Check(path); err != nil {
-			return err
-		}
+// Classify is the type's answer for path under the remote's policy: the
+// type's own refusal first, then the blocklist, then patterns as an
+// allowlist when there are any; mutable_patterns and immutable_patterns
+// override the type's mutability.
+func (r *Remote) Classify(path string) (format.Class, error) {
+	c, err := r.Type.Classify(path)
+	if err != nil {
+		return c, err
 	}
 	if anyMatch(r.block, path) {
-		return apierr.New(apierr.ErrForbidden, "%s: path %q is blocked by the remote's blocklist", r.Name, path)
+		return c, apierr.New(apierr.ErrForbidden, "%s: path %q is blocked by the remote's blocklist", r.Name, path)
 	}
 	if len(r.allow) > 0 && !anyMatch(r.allow, path) {
-		return apierr.New(apierr.ErrForbidden, "%s: path %q matches none of the remote's patterns", r.Name, path)
+		return c, apierr.New(apierr.ErrForbidden, "%s: path %q matches none of the remote's patterns", r.Name, path)
 	}
-	return nil
-}
-
-// Banned reports whether ban_tags forbid tag (each entry is a regular
-// expression that must match the whole tag: "latest" bans only latest).
-func (r *Remote) Banned(tag string) bool { return anyMatch(r.banned, tag) }
-
-// Mutable classifies path: the remote's overrides win over the type.
-func (r *Remote) Mutable(path string) bool {
 	switch {
 	case anyMatch(r.mutable, path):
-		return true
+		c.Mutable = true
 	case anyMatch(r.immutable, path):
-		return false
-	default:
-		return r.Type.Mutable(path)
+		c.Mutable = false
 	}
+	return c, nil
 }
+
+// Allowed implements format.Remote.
+func (r *Remote) Allowed(path string) error {
+	_, err := r.Classify(path)
+	return err
+}
+
+// RemoteName implements format.Remote.
+func (r *Remote) RemoteName() string { return r.Name }
+
+// BaseURL implements format.Remote.
+func (r *Remote) BaseURL() *url.URL { return r.Base }
+
+// Settings implements format.Remote: the type's compiled settings.
+func (r *Remote) Settings() any { return r.settings }
 
 // Expiry is when an object fetched at now stops being fresh; zero is never.
 func (r *Remote) Expiry(mutable bool, now time.Time) time.Time {
@@ -143,7 +150,7 @@ func (r *Remote) NegativeTTLDuration() time.Duration {
 // UpstreamURL joins path (already cleaned) under the base URL.
 func (r *Remote) UpstreamURL(path string) string {
 	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
-		return path // a type that knows the artifact lives elsewhere (format.Upstream)
+		return path // an artifact an index lists on another host (format.Upstream)
 	}
 	u := *r.Base
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + path

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
-	"github.com/artifactapi/artifactapi/internal/fetch"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
@@ -56,14 +55,12 @@ func splitProxyPath(urlPath, prefix string) (name, path string, err error) {
 	return name, path, err
 }
 
-// proxy is what every proxy route shares: path checks, the access record,
-// the read-only method rule and one place that writes the error.
-// writeErr writes an error in the route's protocol form.
-type writeErr func(w http.ResponseWriter, r *http.Request, err error)
-
 func plainErr(w http.ResponseWriter, _ *http.Request, err error) { apierr.WriteJSON(w, err) }
 
-func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string, fail writeErr,
+// proxy is what every proxy route shares: path checks, the access record,
+// the read-only method rule and one place that writes the error (fail, in
+// the route's protocol form).
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string, fail format.ErrorWriter,
 	serve func(rec *respRecorder, name, path string) error) {
 	name, path, err := splitProxyPath(r.URL.Path, prefix)
 	rec := s.record(w, r, name, path)
@@ -93,16 +90,15 @@ func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
 // serveFrom asks the engine for path on rem, in the representation the
 // client asked for, knowing the address the client reaches rem by.
 func (s *Server) serveFrom(rec *respRecorder, r *http.Request, rem *registry.Remote, path string) error {
-	if n, ok := rem.Type.(format.Negotiator); ok {
+	if n := rem.Type.Negotiator; n != nil {
 		if v := n.Variant(path, r.Header); v != path {
 			path = v
 			rec.Header().Add("Vary", "Accept")
 		}
 	}
-	if _, ok := rem.Type.(format.Presenter); ok {
-		r = r.WithContext(fetch.WithSelf(r.Context(), s.base(r)+"/api/v1/remote/"+rem.Name))
-	}
-	return s.engine.Serve(rec, r, rem, path)
+	o, err := s.engine.Serve(rec, r, rem, path, s.base(r)+"/api/v1/remote/"+rem.Name)
+	rec.outcome = o
+	return err
 }
 
 // base is PUBLIC_URL, or the scheme and host this request came in on.
@@ -120,55 +116,6 @@ func (s *Server) base(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// serveVirtual answers from the first member that has the artifact.
-func (s *Server) serveVirtual(w http.ResponseWriter, r *http.Request) {
-	s.proxy(w, r, "/api/v1/virtual/", plainErr, func(rec *respRecorder, name, path string) error {
-		return s.firstMember(rec, r, name, path)
-	})
-}
-
-func (s *Server) firstMember(rec *respRecorder, r *http.Request, name, path string) error {
-	v, ok := s.reg.Virtual(name)
-	if !ok {
-		rec.remote = ""
-		return apierr.New(apierr.ErrNotFound, "virtual %q not found", name)
-	}
-	if m, variant, ok := s.merger(v, r, path); ok {
-		return s.serveMerged(rec, r, v, variant, m)
-	}
-	return s.firstOf(rec, name, path, v.Members, func(rem *registry.Remote) error {
-		return s.serveFrom(rec, r, rem, path)
-	})
-}
-
-// firstOf tries a virtual's members in order until one answers. try
-// returns an error only before writing anything, so the next member may
-// still answer: a member that lacks the path or refuses it by policy falls
-// through; when none answers, the first other failure (a member that is
-// down) is the answer, else 404.
-func (s *Server) firstOf(rec *respRecorder, virtual, path string, members []string, try func(*registry.Remote) error) error {
-	var firstErr error
-	for _, m := range members {
-		rem, ok := s.reg.Remote(m)
-		if !ok {
-			continue
-		}
-		rec.Header().Del("X-Cache")
-		err := try(rem)
-		if err == nil {
-			rec.remote = m // counted against the member that answered
-			return nil
-		}
-		if st := apierr.Status(err); st != http.StatusNotFound && st != http.StatusForbidden && firstErr == nil {
-			firstErr = err
-		}
-	}
-	if firstErr != nil {
-		return firstErr
-	}
-	return apierr.New(apierr.ErrNotFound, "%s: %s not found in any member", virtual, path)
-}
-
 func (s *Server) methodOK(r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return apierr.New(apierr.ErrInvalid, "method %s not allowed: the proxy is read-only", r.Method)
@@ -180,18 +127,25 @@ func (s *Server) methodOK(r *http.Request) error {
 // keeping the writer's Flush and sendfile (ReadFrom) paths.
 type respRecorder struct {
 	http.ResponseWriter
-	s      *Server
-	r      *http.Request
-	remote string
-	path   string
-	status int
-	bytes  int64
-	start  time.Time
+	s       *Server
+	r       *http.Request
+	remote  string
+	path    string
+	outcome format.Outcome
+	status  int
+	bytes   int64
+	start   time.Time
 }
 
 func (s *Server) record(w http.ResponseWriter, r *http.Request, remote, path string) *respRecorder {
 	return &respRecorder{ResponseWriter: w, s: s, r: r, remote: remote, path: path, start: time.Now()}
 }
+
+// Attribute implements format.Exchange.
+func (w *respRecorder) Attribute(remote, path string) { w.remote, w.path = remote, path }
+
+// Answered implements format.Exchange.
+func (w *respRecorder) Answered(o format.Outcome) { w.outcome = o }
 
 func (w *respRecorder) WriteHeader(code int) {
 	if w.status == 0 {
@@ -241,9 +195,9 @@ func (w *respRecorder) done() {
 		}
 		defer panic(p)
 	}
-	cache := w.Header().Get("X-Cache")
+	cache := string(w.outcome)
 	if cache == "" {
-		cache = "BYPASS"
+		cache = string(format.Bypass)
 	}
 	w.s.metrics.Requests.WithLabelValues(w.remote, cache, statusClass(status)).Inc()
 	w.s.metrics.BytesServed.WithLabelValues(w.remote).Add(float64(w.bytes))

@@ -3,10 +3,10 @@ package server
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/fetch"
+	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/registry"
@@ -26,21 +26,48 @@ type Server struct {
 	// publicURL is PUBLIC_URL: how clients reach this server, for types
 	// that write absolute URLs into what they serve ("" = from the request).
 	publicURL string
-	// dockerOwners remembers which member of a docker virtual served a
-	// repository's manifest, so its blobs come from the same member (per
-	// replica; another replica finds them by member order).
-	dockerOwners sync.Map
+}
+
+// typeRoute is a route a package type mounted (format.FrontEnd).
+type typeRoute struct {
+	format.Route
+	typ string
+}
+
+func (t typeRoute) matches(p string) bool {
+	return p == t.Prefix || p == strings.TrimSuffix(t.Prefix, "/") || strings.HasPrefix(p, t.Prefix)
+}
+
+// typeRoutes asks every type with a front end for its routes, each over a
+// host that knows only that type's remotes and virtuals.
+func (s *Server) typeRoutes() []typeRoute {
+	var out []typeRoute
+	types := s.reg.Types()
+	for _, name := range types.Names() {
+		t, _ := types.Get(name)
+		if t.FrontEnd == nil {
+			continue
+		}
+		for _, r := range t.FrontEnd.Routes(&host{s: s, typ: name}) {
+			out = append(out, typeRoute{Route: r, typ: name})
+		}
+	}
+	return out
 }
 
 // Handler returns the root handler. Proxy paths are validated before the
 // mux sees them, because the mux would answer ".." with a redirect.
 func (s *Server) Handler() http.Handler {
+	routes := s.typeRoutes()
+	banner := "ArtifactAPI " + s.version + "\nproxy: /api/v1/remote/{name}/{path}, /api/v1/virtual/{name}/{path}"
+	for _, t := range routes {
+		banner += ", " + t.typ + ": " + t.Prefix + "{name}/..."
+	}
+	banner += "\nmanagement: /api/v2 (Bearer token)\n"
 	mux := http.NewServeMux()
 	mux.Handle("/api/v2/", s.api)
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, "ArtifactAPI "+s.version+"\nproxy: /api/v1/remote/{name}/{path}, /api/v1/virtual/{name}/{path}, docker: /v2/{name}/...\nmanagement: /api/v2 (Bearer token)\n")
-	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { writeText(w, banner) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s", r.URL.Path))
 	})
@@ -50,9 +77,13 @@ func (s *Server) Handler() http.Handler {
 			s.serveRemote(w, r)
 		case strings.HasPrefix(p, "/api/v1/virtual/"):
 			s.serveVirtual(w, r)
-		case p == "/v2" || strings.HasPrefix(p, "/v2/"):
-			s.serveDocker(w, r)
 		default:
+			for _, t := range routes {
+				if t.matches(p) {
+					t.Handler.ServeHTTP(w, r)
+					return
+				}
+			}
 			mux.ServeHTTP(w, r)
 		}
 	})

@@ -63,11 +63,6 @@ var (
 	digestRE = regexp.MustCompile(`^sha256:([a-f0-9]{64})$`)
 )
 
-// ErrCode is a registry error code with the message for the client.
-type ErrCode struct{ Code, Message string }
-
-func (e *ErrCode) Error() string { return e.Message }
-
 // Parse splits a registry path (after /v2/{name}/).
 func Parse(p string) (Ref, *ErrCode) {
 	var r Ref
@@ -115,10 +110,11 @@ type Type struct{}
 // Name implements format.Type.
 func (Type) Name() string { return "docker" }
 
-// Mutable implements format.Type: tags move, digests do not.
-func (Type) Mutable(path string) bool {
+// Classify implements format.Type: tags move, digests do not. Registry
+// paths are parsed (and refused) by the front end before they get here.
+func (Type) Classify(path string) (format.Class, error) {
 	r, err := Parse(path)
-	return err == nil && (r.IsTag() || r.Kind == Tags)
+	return format.Class{Kind: format.Artifact, Mutable: err == nil && (r.IsTag() || r.Kind == Tags)}, nil
 }
 
 // Expect implements format.Verifier: a digest in the path, or the

@@ -45,7 +45,7 @@ func TestParse(t *testing.T) {
 func TestMutableAndExpect(t *testing.T) {
 	var ty Type
 	d := strings.Repeat("b", 64)
-	if !ty.Mutable("a/manifests/1") || !ty.Mutable("a/tags/list") || ty.Mutable("a/manifests/sha256:"+d) || ty.Mutable("a/blobs/sha256:"+d) {
+	if !mutable("a/manifests/1") || !mutable("a/tags/list") || mutable("a/manifests/sha256:"+d) || mutable("a/blobs/sha256:"+d) {
 		t.Fatal("tags and tag lists are mutable, digests are not")
 	}
 	if e, ok := ty.Expect("a/blobs/sha256:"+d, nil); !ok || e.SHA256 != d {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
 )
 
 // Type is the goproxy package type.
@@ -92,29 +93,23 @@ func Parse(p string) (kind Kind, version string, err error) {
 	return kind, version, nil
 }
 
-// Check implements format.Checker: paths that are not GOPROXY requests
+// Classify implements format.Type. Paths that are not GOPROXY requests
 // are 404 (the go command then tries the next GOPROXY entry), and nothing
-// else is ever fetched from the upstream through this remote.
-func (Type) Check(path string) error {
-	if _, _, err := Parse(path); err != nil {
-		return apierr.New(apierr.ErrNotFound, "goproxy: %v", err)
-	}
-	return nil
-}
-
-// Mutable implements format.Type. A .info for a query that is not a
-// canonical version (a branch, a commit) is answered anew as it moves.
-func (Type) Mutable(path string) bool {
+// else is ever fetched from the upstream through this remote. Lists and
+// @latest move; so does a .info for a query that is not a canonical
+// version (a branch, a commit).
+func (Type) Classify(path string) (format.Class, error) {
 	kind, version, err := Parse(path)
 	if err != nil {
-		return true
+		return format.Class{}, apierr.New(apierr.ErrNotFound, "goproxy: %v", err)
 	}
+	c := format.Class{Kind: format.Artifact}
 	switch kind {
 	case List, Latest, SumdbSupported, SumdbLatest:
-		return true
+		c.Mutable = true
 	case Info:
 		v, err := module.UnescapeVersion(version)
-		return err != nil || module.CanonicalVersion(v) != v
+		c.Mutable = err != nil || module.CanonicalVersion(v) != v
 	}
-	return false
+	return c, nil
 }

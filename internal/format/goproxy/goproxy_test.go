@@ -19,12 +19,12 @@ func TestMutableAndCheck(t *testing.T) {
 		"sumdb/sum.golang.org/lookup/golang.org/x/mod@v0.20.0":        false,
 		"sumdb/sum.golang.org/tile/8/0/001":                           false,
 	}
-	for p, mutable := range cases {
-		if err := (Type{}).Check(p); err != nil {
+	for p, want := range cases {
+		if err := check(p); err != nil {
 			t.Errorf("Check(%q): %v", p, err)
 		}
-		if got := (Type{}).Mutable(p); got != mutable {
-			t.Errorf("Mutable(%q) = %v, want %v", p, got, mutable)
+		if got := mutable(p); got != want {
+			t.Errorf("Mutable(%q) = %v, want %v", p, got, want)
 		}
 	}
 	for _, p := range []string{
@@ -36,7 +36,7 @@ func TestMutableAndCheck(t *testing.T) {
 		"sumdb/sum.golang.org/other",
 		"index.html",
 	} {
-		if err := (Type{}).Check(p); err == nil {
+		if err := check(p); err == nil {
 			t.Errorf("Check(%q) accepted", p)
 		}
 	}

@@ -18,24 +18,16 @@ func (Type) Name() string { return "helm" }
 
 const indexPath = "index.yaml"
 
-// Mutable implements format.Type: the index changes, charts do not.
-func (Type) Mutable(path string) bool { return path == indexPath }
-
-// Rewrites implements format.Rewriter.
-func (Type) Rewrites(path string) bool { return path == indexPath }
-
-// IndexFor implements format.Published: every chart is listed in the index.
-func (Type) IndexFor(path string) []string {
+// Classify implements format.Type: the index changes (and is rewritten,
+// merged, and lists every chart); charts do not. A chart on another host
+// is fetched only if the index lists it, so the remote never becomes a
+// proxy to arbitrary hosts.
+func (Type) Classify(path string) (format.Class, error) {
 	if path == indexPath {
-		return nil
+		return format.Class{Kind: format.Index, Mutable: true}, nil
 	}
-	return []string{indexPath}
+	return format.Class{Kind: format.Artifact, ListedIn: []string{indexPath}, MustBeListed: strings.HasPrefix(path, format.ExtPrefix)}, nil
 }
-
-// MustBeListed implements format.Published: a chart on another host is
-// fetched only if the index lists it, so the remote never becomes a proxy
-// to arbitrary hosts.
-func (Type) MustBeListed(path string) bool { return strings.HasPrefix(path, format.ExtPrefix) }
 
 // UpstreamPath implements format.Upstream: _ext paths name their own host.
 func (Type) UpstreamPath(path string) string { return format.ExtURL(path) }

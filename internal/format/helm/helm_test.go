@@ -116,7 +116,7 @@ func TestRewriteURL(t *testing.T) {
 	if ty.UpstreamPath("_ext/https/other.example/x.tgz") != "https://other.example/x.tgz" || ty.UpstreamPath("x.tgz") != "x.tgz" {
 		t.Fatal("UpstreamPath")
 	}
-	if !ty.MustBeListed("_ext/https/a/b") || ty.MustBeListed("b.tgz") || !ty.Mutable("index.yaml") || ty.Mutable("x.tgz") {
+	if !mustBeListed("_ext/https/a/b") || mustBeListed("b.tgz") || !mutable("index.yaml") || mutable("x.tgz") {
 		t.Fatal("classification")
 	}
 }

@@ -13,10 +13,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 )
 
-// Merges implements format.Merger: a virtual's index.yaml is the merge of
-// its members'.
-func (Type) Merges(path string) bool { return path == indexPath }
-
 // Merge implements format.Merger: entries of every member, chart by chart;
 // for a chart version listed by several members the first member wins.
 // Each member's (stored, sorted by chart name) index is read as a stream

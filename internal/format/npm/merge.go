@@ -13,10 +13,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/jsonstream"
 )
 
-// Merges implements format.Merger: a virtual's package document is the
-// union of its members'.
-func (Type) Merges(p string) bool { return isDocument(p) }
-
 // Merge implements format.Merger: every version any member has, the first
 // member's copy winning; dist-tags and times first member first (so they
 // are deterministic by member order); each tarball linked to the member

@@ -41,14 +41,27 @@ func split(p string) (name string, tarball bool, ok bool) {
 	return p, false, nameRE.MatchString(p)
 }
 
-// Check implements format.Checker: package documents and tarballs (and
-// tarballs on other hosts that an index lists); nothing else reaches the
-// upstream. Audit and search are not proxied.
-func (Type) Check(p string) error {
-	if _, _, ok := split(p); !ok {
-		return apierr.New(apierr.ErrNotFound, "npm: %s is not a package document or tarball (audit and search are not proxied)", p)
+// Classify implements format.Type: package documents are indexes that
+// change as versions are published; tarballs never change and are listed
+// in their package's documents, whichever representation the client read.
+// A tarball on another host ({package}/-/_ext/{scheme}/{host}/{path}) is
+// fetched only when a document lists it. Nothing else reaches the
+// upstream: audit and search are not proxied.
+func (Type) Classify(p string) (format.Class, error) {
+	name, tarball, ok := split(p)
+	switch {
+	case !ok:
+		return format.Class{}, apierr.New(apierr.ErrNotFound, "npm: %s is not a package document or tarball (audit and search are not proxied)", p)
+	case tarball:
+		return format.Class{Kind: format.Artifact, ListedIn: []string{name + abbreviated, name + full},
+			MustBeListed: strings.Contains(p, "/-/"+format.ExtPrefix)}, nil
 	}
-	return nil
+	if !isDocument(p) {
+		// Stored documents carry their representation (Variant); a bare
+		// name is neither rewritten nor listed.
+		return format.Class{Kind: format.Other}, nil
+	}
+	return format.Class{Kind: format.Index, Mutable: true}, nil
 }
 
 // Variant implements format.Negotiator: abbreviated and full documents
@@ -66,10 +79,6 @@ func (Type) Variant(p string, h http.Header) string {
 func isDocument(p string) bool {
 	return strings.HasSuffix(p, abbreviated) || strings.HasSuffix(p, full)
 }
-
-// Mutable implements format.Type: documents change as versions are
-// published, tarballs never.
-func (Type) Mutable(p string) bool { return isDocument(p) }
 
 // UpstreamPath implements format.Upstream.
 func (Type) UpstreamPath(p string) string {
@@ -97,23 +106,3 @@ func (Type) Prepare(req *http.Request, p string) {
 func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTripper {
 	return format.HostAuth(next, c)
 }
-
-// Rewrites implements format.Rewriter.
-func (Type) Rewrites(p string) bool { return isDocument(p) }
-
-// Presents implements format.Presenter.
-func (Type) Presents(p string) bool { return isDocument(p) }
-
-// IndexFor implements format.Published: a tarball is listed in its
-// package's documents, whichever representation the client read.
-func (Type) IndexFor(p string) []string {
-	name, tarball, ok := split(p)
-	if !ok || !tarball {
-		return nil
-	}
-	return []string{name + abbreviated, name + full}
-}
-
-// MustBeListed implements format.Published: a tarball on another host
-// ({package}/-/_ext/{scheme}/{host}/{path}) only when its document lists it.
-func (Type) MustBeListed(p string) bool { return strings.Contains(p, "/-/"+format.ExtPrefix) }

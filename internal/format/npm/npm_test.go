@@ -86,22 +86,22 @@ func TestPathsAndVariants(t *testing.T) {
 		t.Fatal("Variant")
 	}
 	for _, p := range []string{"lodash#full", "@types/node#abbreviated", "lodash/-/lodash-4.17.21.tgz", "@types/node/-/node-20.0.0.tgz", "lodash/-/_ext/https/cdn/x.tgz", "JSONStream#abbreviated", "JSONStream/-/JSONStream-1.3.5.tgz"} {
-		if err := ty.Check(p); err != nil {
+		if err := check(p); err != nil {
 			t.Errorf("Check(%q): %v", p, err)
 		}
 	}
 	for _, p := range []string{"-/npm/v1/security/advisories/bulk", "-/v1/search", "lodash/-/x/y.tgz", "lodash/../x", "_ext/https/cdn/x.tgz", "x/-/_ext/https/cdn/x.exe"} {
-		if err := ty.Check(p); err == nil {
+		if err := check(p); err == nil {
 			t.Errorf("Check(%q) accepted", p)
 		}
 	}
-	if !ty.Mutable("lodash#full") || ty.Mutable("lodash/-/lodash-1.0.0.tgz") {
+	if !mutable("lodash#full") || mutable("lodash/-/lodash-1.0.0.tgz") {
 		t.Fatal("Mutable")
 	}
-	if ty.UpstreamPath("x/-/_ext/https/cdn/x.tgz") != "https://cdn/x.tgz" || !ty.MustBeListed("x/-/_ext/https/cdn/x.tgz") || ty.MustBeListed("x/-/x-1.tgz") {
+	if ty.UpstreamPath("x/-/_ext/https/cdn/x.tgz") != "https://cdn/x.tgz" || !mustBeListed("x/-/_ext/https/cdn/x.tgz") || mustBeListed("x/-/x-1.tgz") {
 		t.Fatal("_ext tarballs")
 	}
-	if ty.UpstreamPath("@types/node#abbreviated") != "@types/node" || !reflect.DeepEqual(ty.IndexFor("@types/node/-/node-20.0.0.tgz"), []string{"@types/node#abbreviated", "@types/node#full"}) {
+	if ty.UpstreamPath("@types/node#abbreviated") != "@types/node" || !reflect.DeepEqual(listedIn("@types/node/-/node-20.0.0.tgz"), []string{"@types/node#abbreviated", "@types/node#full"}) {
 		t.Fatal("UpstreamPath / IndexFor")
 	}
 }

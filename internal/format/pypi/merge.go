@@ -17,10 +17,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 )
 
-// Merges implements format.Merger: a virtual's project page is the union
-// of its members' pages.
-func (Type) Merges(p string) bool { return isPage(p) }
-
 // file is one distribution listed on a page, in either representation.
 type file struct {
 	name, href, sha256, requiresPython, metaHash string

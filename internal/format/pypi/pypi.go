@@ -56,13 +56,22 @@ func isDist(p string) bool {
 	return false
 }
 
-// Check implements format.Checker: project pages and distribution files;
-// nothing else (the root index, uploads) reaches the upstream.
-func (Type) Check(p string) error {
-	if _, ok := page(p); ok || isDist(p) {
-		return nil
+// Classify implements format.Type: project pages are indexes that change
+// (stored per representation); distribution files do not change and are
+// listed on their project's page; a file on another host is fetched only
+// when a page lists it. Nothing else (the root index, uploads) reaches the
+// upstream.
+func (Type) Classify(p string) (format.Class, error) {
+	if _, ok := page(p); ok {
+		if !isPage(p) {
+			return format.Class{Kind: format.Other}, nil // no representation (Variant) applied: not a stored page
+		}
+		return format.Class{Kind: format.Index, Mutable: true}, nil
 	}
-	return apierr.New(apierr.ErrNotFound, "pypi: %s is not a project page (simple/{project}/) or a distribution file", p)
+	if isDist(p) {
+		return format.Class{Kind: format.Artifact, ListedIn: listedIn(p), MustBeListed: strings.HasPrefix(p, format.ExtPrefix)}, nil
+	}
+	return format.Class{}, apierr.New(apierr.ErrNotFound, "pypi: %s is not a project page (simple/{project}/) or a distribution file", p)
 }
 
 // Variant implements format.Negotiator: HTML and JSON pages are cached
@@ -77,9 +86,6 @@ func (Type) Variant(p string, h http.Header) string {
 	}
 	return "simple/" + project + "/" + asHTML
 }
-
-// Mutable implements format.Type: pages change, files do not.
-func (Type) Mutable(p string) bool { return isPage(p) }
 
 // UpstreamPath implements format.Upstream.
 func (Type) UpstreamPath(p string) string {
@@ -105,16 +111,10 @@ func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTr
 	return format.HostAuth(next, c)
 }
 
-// Rewrites implements format.Rewriter.
-func (Type) Rewrites(p string) bool { return isPage(p) }
-
-// IndexFor implements format.Published: a file is listed on its project's
-// page. The project is read from the file name (a wheel's is exact; an
-// old sdist's may end at any dash before a version).
-func (Type) IndexFor(p string) []string {
-	if isPage(p) {
-		return nil
-	}
+// listedIn names the pages that may list file p. The project is read from
+// the file name (a wheel's is exact; an old sdist's may end at any dash
+// before a version).
+func listedIn(p string) []string {
 	base := strings.TrimSuffix(path.Base(p), ".metadata")
 	var names []string
 	if strings.HasSuffix(base, ".whl") || strings.HasSuffix(base, ".egg") {
@@ -133,6 +133,3 @@ func (Type) IndexFor(p string) []string {
 	}
 	return out
 }
-
-// MustBeListed implements format.Published.
-func (Type) MustBeListed(p string) bool { return strings.HasPrefix(p, format.ExtPrefix) }

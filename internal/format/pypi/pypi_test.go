@@ -80,18 +80,18 @@ func TestPathsVariantsIndexes(t *testing.T) {
 		ty.Variant("packages/x.whl", js) != "packages/x.whl" {
 		t.Fatal("Variant")
 	}
-	if ty.UpstreamPath("simple/demo-pkg/#json") != "simple/demo-pkg/" || !ty.Mutable("simple/demo-pkg/#html") || ty.Mutable("packages/x.whl") {
+	if ty.UpstreamPath("simple/demo-pkg/#json") != "simple/demo-pkg/" || !mutable("simple/demo-pkg/#html") || mutable("packages/x.whl") {
 		t.Fatal("UpstreamPath / Mutable")
 	}
 	want := []string{"simple/demo-pkg/#json", "simple/demo-pkg/#html"}
-	if got := ty.IndexFor("packages/demo_pkg-1.0-py3-none-any.whl.metadata"); !reflect.DeepEqual(got, want) {
+	if got := listedIn("packages/demo_pkg-1.0-py3-none-any.whl.metadata"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("IndexFor wheel: %v", got)
 	}
-	if got := ty.IndexFor("x/demo-pkg-2.0.tar.gz"); !reflect.DeepEqual(got, want) {
+	if got := listedIn("x/demo-pkg-2.0.tar.gz"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("IndexFor sdist: %v", got)
 	}
 	for _, p := range []string{"simple/", "simple/a/b/", "index.html", "packages/x.exe"} {
-		if ty.Check(p) == nil {
+		if check(p) == nil {
 			t.Errorf("Check(%q) accepted", p)
 		}
 	}

@@ -1,0 +1,34 @@
+package format
+
+// Caps is a type with its optional capabilities found once, when the type
+// list is built: the fetch path reads these fields instead of asserting
+// interfaces on every request. A nil field is a capability the type lacks.
+type Caps struct {
+	Type
+	Verifier        Verifier
+	Upstream        Upstream
+	HeadRevalidator HeadRevalidator
+	Rewriter        Rewriter
+	Published       Published
+	Merger          Merger
+	Negotiator      Negotiator
+	Presenter       Presenter
+	FrontEnd        FrontEnd
+	Settings        Configurable
+}
+
+// Resolve finds t's capabilities.
+func Resolve(t Type) *Caps {
+	c := &Caps{Type: t}
+	c.Verifier, _ = t.(Verifier)
+	c.Upstream, _ = t.(Upstream)
+	c.HeadRevalidator, _ = t.(HeadRevalidator)
+	c.Rewriter, _ = t.(Rewriter)
+	c.Published, _ = t.(Published)
+	c.Merger, _ = t.(Merger)
+	c.Negotiator, _ = t.(Negotiator)
+	c.Presenter, _ = t.(Presenter)
+	c.FrontEnd, _ = t.(FrontEnd)
+	c.Settings, _ = t.(Configurable)
+	return c
+}
