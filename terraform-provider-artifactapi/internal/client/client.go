@@ -42,11 +42,57 @@ type Remote struct {
 	Blocklist         []string `json:"blocklist"`
 	MutablePatterns   []string `json:"mutable_patterns"`
 	ImmutablePatterns []string `json:"immutable_patterns"`
-	BanTagsEnabled    bool     `json:"ban_tags_enabled"`
-	BanTags           []string `json:"ban_tags"`
 	Username          string   `json:"username,omitempty"`
 	Password          string   `json:"password,omitempty"`
 	Token             string   `json:"token,omitempty"`
+	// Settings are the package type's own settings (docker's ban_tags),
+	// which the API keeps beside the fields above.
+	Settings map[string]json.RawMessage `json:"-"`
+}
+
+type plainRemote Remote
+
+// MarshalJSON puts the settings beside the other fields.
+func (r Remote) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(plainRemote(r))
+	if err != nil || len(r.Settings) == 0 {
+		return b, err
+	}
+	all := map[string]json.RawMessage{}
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	for k, v := range r.Settings {
+		if _, core := all[k]; !core {
+			all[k] = v
+		}
+	}
+	return json.Marshal(all)
+}
+
+// remoteFields are the keys that are not settings.
+var remoteFields = map[string]bool{"name": true, "package_type": true, "base_url": true, "immutable_ttl": true, "mutable_ttl": true,
+	"negative_ttl": true, "patterns": true, "blocklist": true, "mutable_patterns": true, "immutable_patterns": true,
+	"username": true, "password": true, "token": true, "auth": true, "created_at": true, "updated_at": true}
+
+// UnmarshalJSON keeps every key that is not a field above as a setting.
+func (r *Remote) UnmarshalJSON(b []byte) error {
+	var p plainRemote
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	p.Settings = map[string]json.RawMessage{}
+	for k, v := range all {
+		if !remoteFields[k] {
+			p.Settings[k] = v
+		}
+	}
+	*r = Remote(p)
+	return nil
 }
 
 // Virtual is a virtual repository.

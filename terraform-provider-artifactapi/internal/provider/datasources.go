@@ -2,9 +2,12 @@ package provider
 
 import (
 	"context"
+	"slices"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/artifactapi/terraform-provider-artifactapi/internal/client"
@@ -27,8 +30,6 @@ type remoteDataModel struct {
 	Blocklist         types.List   `tfsdk:"blocklist"`
 	MutablePatterns   types.List   `tfsdk:"mutable_patterns"`
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
-	BanTagsEnabled    types.Bool   `tfsdk:"ban_tags_enabled"`
-	BanTags           types.List   `tfsdk:"ban_tags"`
 }
 
 func (d *remoteDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -36,10 +37,14 @@ func (d *remoteDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 }
 
 func (d *remoteDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = d.schema()
+}
+
+func (d *remoteDataSource) schema() schema.Schema {
 	strs := func(desc string) schema.ListAttribute {
 		return schema.ListAttribute{ElementType: types.StringType, Computed: true, Description: desc}
 	}
-	resp.Schema = schema.Schema{
+	s := schema.Schema{
 		Description: "Reads a remote of any package type by name (credentials are never returned).",
 		Attributes: map[string]schema.Attribute{
 			"name":               schema.StringAttribute{Required: true, Description: "Name of the remote."},
@@ -52,10 +57,38 @@ func (d *remoteDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"blocklist":          strs("Refused path regular expressions."),
 			"mutable_patterns":   strs("Paths forced mutable."),
 			"immutable_patterns": strs("Paths forced immutable."),
-			"ban_tags_enabled":   schema.BoolAttribute{Computed: true},
-			"ban_tags":           strs("Banned docker tags."),
 		},
 	}
+	// Every type's settings, null on remotes of other types.
+	for _, s2 := range allSettings() {
+		s.Attributes[s2.field.Name] = s2.field.dataAttr(s2.types)
+	}
+	return s
+}
+
+// setting is a setting and the types that declare it.
+type setting struct {
+	field typeField
+	types []string
+}
+
+func allSettings() []setting {
+	byName := map[string]*setting{}
+	var names []string
+	for _, t := range PackageTypes {
+		for _, f := range typeFields[t] {
+			if byName[f.Name] == nil {
+				byName[f.Name] = &setting{field: f}
+				names = append(names, f.Name)
+			}
+			byName[f.Name].types = append(byName[f.Name].types, t)
+		}
+	}
+	out := make([]setting, 0, len(names))
+	for _, n := range names {
+		out = append(out, *byName[n])
+	}
+	return out
 }
 
 func (d *remoteDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
@@ -65,21 +98,32 @@ func (d *remoteDataSource) Configure(_ context.Context, req datasource.Configure
 }
 
 func (d *remoteDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m remoteDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	var name types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("name"), &name)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	a, err := d.client.GetRemote(ctx, m.Name.ValueString())
+	a, err := d.client.GetRemote(ctx, name.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read remote "+m.Name.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Cannot read remote "+name.ValueString(), err.Error())
 		return
 	}
-	m = remoteDataModel{Name: types.StringValue(a.Name), PackageType: types.StringValue(a.PackageType), BaseURL: types.StringValue(a.BaseURL),
+	m := remoteDataModel{Name: types.StringValue(a.Name), PackageType: types.StringValue(a.PackageType), BaseURL: types.StringValue(a.BaseURL),
 		ImmutableTTL: types.Int64Value(a.ImmutableTTL), MutableTTL: types.Int64Value(a.MutableTTL), NegativeTTL: types.Int64Value(a.NegativeTTL),
-		Patterns: list(a.Patterns), Blocklist: list(a.Blocklist), MutablePatterns: list(a.MutablePatterns), ImmutablePatterns: list(a.ImmutablePatterns),
-		BanTagsEnabled: types.BoolValue(a.BanTagsEnabled), BanTags: list(a.BanTags)}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		Patterns: list(a.Patterns), Blocklist: list(a.Blocklist), MutablePatterns: list(a.MutablePatterns), ImmutablePatterns: list(a.ImmutablePatterns)}
+	values := map[string]attr.Value{}
+	for _, s := range allSettings() {
+		values[s.field.Name] = s.field.null()
+		if slices.Contains(s.types, a.PackageType) {
+			values[s.field.Name] = s.field.fromJSON(a.Settings[s.field.Name], &resp.Diagnostics)
+		}
+	}
+	obj, diags := withSettings(ctx, d.schema().Type().(types.ObjectType).AttrTypes, m, values)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 }
 
 // virtualDataSource reads a virtual by name (artifactapi_virtual).

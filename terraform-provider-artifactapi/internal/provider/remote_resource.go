@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -11,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/artifactapi/terraform-provider-artifactapi/internal/client"
 )
@@ -51,15 +53,14 @@ type commonModel struct {
 	Token             types.String `tfsdk:"token"`
 }
 
-// remoteModel is docker's schema, and the working form of every type (the
-// ban_tags fields stay empty for the others).
+// remoteModel is a remote in Terraform: the common fields, and the type's
+// own settings (typeFields) by attribute name.
 type remoteModel struct {
 	commonModel
-	BanTagsEnabled types.Bool `tfsdk:"ban_tags_enabled"`
-	BanTags        types.List `tfsdk:"ban_tags"`
+	settings map[string]attr.Value
 }
 
-func (r *remoteResource) docker() bool { return r.packageType == "docker" }
+func (r *remoteResource) fields() []typeField { return typeFields[r.packageType] }
 
 func (r *remoteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_remote_" + r.packageType
@@ -78,6 +79,10 @@ func ttl(desc string, def int64) schema.Int64Attribute {
 }
 
 func (r *remoteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.schema()
+}
+
+func (r *remoteResource) schema() schema.Schema {
 	attrs := map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true, Validators: []validator.String{nameValidator{}},
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -95,12 +100,20 @@ func (r *remoteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		"password":           schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream password. Write-only: the server never returns it."},
 		"token":              schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream bearer token. Write-only: the server never returns it."},
 	}
-	if r.docker() {
-		attrs["ban_tags_enabled"] = schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-			Description: "Refuse the tags in ban_tags."}
-		attrs["ban_tags"] = patternList("Tags to refuse: regular expressions matched against the whole tag (\"latest\" bans only latest).")
+	for _, f := range r.fields() {
+		attrs[f.Name] = f.resourceAttr()
 	}
-	resp.Schema = schema.Schema{Description: fmt.Sprintf("An ArtifactAPI remote of package type %s.", r.packageType), Attributes: attrs}
+	return schema.Schema{Description: fmt.Sprintf("An ArtifactAPI remote of package type %s.", r.packageType), Attributes: attrs}
+}
+
+// attrTypes are the types of every attribute, and of the common ones.
+func (r *remoteResource) attrTypes() (all, common map[string]attr.Type) {
+	all = r.schema().Type().(types.ObjectType).AttrTypes
+	common = maps.Clone(all)
+	for _, f := range r.fields() {
+		delete(common, f.Name)
+	}
+	return all, common
 }
 
 func (r *remoteResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
@@ -114,19 +127,41 @@ type getter interface {
 	Get(context.Context, any) diag.Diagnostics
 }
 
+// read takes the common fields into their struct and the type's settings
+// by name: the attributes differ per type, one struct could not hold them.
 func (r *remoteResource) read(ctx context.Context, src getter) (remoteModel, diag.Diagnostics) {
 	var m remoteModel
-	if r.docker() {
-		return m, src.Get(ctx, &m)
+	var obj types.Object
+	diags := src.Get(ctx, &obj)
+	if diags.HasError() {
+		return m, diags
 	}
-	return m, src.Get(ctx, &m.commonModel)
+	_, commonTypes := r.attrTypes()
+	values := obj.Attributes()
+	common := map[string]attr.Value{}
+	for name := range commonTypes {
+		common[name] = values[name]
+	}
+	cobj, d := types.ObjectValue(commonTypes, common)
+	diags.Append(d...)
+	if diags.HasError() {
+		return m, diags
+	}
+	diags.Append(cobj.As(ctx, &m.commonModel, basetypes.ObjectAsOptions{})...)
+	m.settings = map[string]attr.Value{}
+	for _, f := range r.fields() {
+		m.settings[f.Name] = values[f.Name]
+	}
+	return m, diags
 }
 
 func (r *remoteResource) write(ctx context.Context, dst *tfsdk.State, m remoteModel) diag.Diagnostics {
-	if r.docker() {
-		return dst.Set(ctx, &m)
+	allTypes, _ := r.attrTypes()
+	obj, diags := withSettings(ctx, allTypes, m.commonModel, m.settings)
+	if diags.HasError() {
+		return diags
 	}
-	return dst.Set(ctx, &m.commonModel)
+	return append(diags, dst.Set(ctx, obj)...)
 }
 
 func stringsOf(ctx context.Context, l types.List, diags *diag.Diagnostics) []string {
@@ -151,19 +186,32 @@ func (r *remoteResource) toAPI(ctx context.Context, m remoteModel, diags *diag.D
 		ImmutableTTL: m.ImmutableTTL.ValueInt64(), MutableTTL: m.MutableTTL.ValueInt64(), NegativeTTL: m.NegativeTTL.ValueInt64(),
 		Patterns: stringsOf(ctx, m.Patterns, diags), Blocklist: stringsOf(ctx, m.Blocklist, diags),
 		MutablePatterns: stringsOf(ctx, m.MutablePatterns, diags), ImmutablePatterns: stringsOf(ctx, m.ImmutablePatterns, diags),
-		BanTagsEnabled: m.BanTagsEnabled.ValueBool(), BanTags: stringsOf(ctx, m.BanTags, diags),
 		Username: m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
+		Settings: r.settingsToAPI(ctx, m, diags),
 	}
+}
+
+func (r *remoteResource) settingsToAPI(ctx context.Context, m remoteModel, diags *diag.Diagnostics) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for _, f := range r.fields() {
+		if v, ok := f.toJSON(ctx, m.settings[f.Name], diags); ok {
+			out[f.Name] = v
+		}
+	}
+	return out
 }
 
 // fromAPI takes what the server holds; credentials, which it never
 // returns, stay as they were in m.
-func fromAPI(a *client.Remote, m remoteModel) remoteModel {
+func (r *remoteResource) fromAPI(a *client.Remote, m remoteModel, diags *diag.Diagnostics) remoteModel {
 	m.Name, m.BaseURL = types.StringValue(a.Name), types.StringValue(a.BaseURL)
 	m.ImmutableTTL, m.MutableTTL, m.NegativeTTL = types.Int64Value(a.ImmutableTTL), types.Int64Value(a.MutableTTL), types.Int64Value(a.NegativeTTL)
 	m.Patterns, m.Blocklist = list(a.Patterns), list(a.Blocklist)
 	m.MutablePatterns, m.ImmutablePatterns = list(a.MutablePatterns), list(a.ImmutablePatterns)
-	m.BanTagsEnabled, m.BanTags = types.BoolValue(a.BanTagsEnabled), list(a.BanTags)
+	m.settings = map[string]attr.Value{}
+	for _, f := range r.fields() {
+		m.settings[f.Name] = f.fromJSON(a.Settings[f.Name], diags)
+	}
 	return m
 }
 
@@ -178,7 +226,7 @@ func (r *remoteResource) Create(ctx context.Context, req resource.CreateRequest,
 		resp.Diagnostics.AddError("Cannot create remote "+m.Name.ValueString(), err.Error())
 		return
 	}
-	resp.Diagnostics.Append(r.write(ctx, &resp.State, fromAPI(got, m))...)
+	resp.Diagnostics.Append(r.write(ctx, &resp.State, r.fromAPI(got, m, &resp.Diagnostics))...)
 }
 
 func (r *remoteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -201,7 +249,7 @@ func (r *remoteResource) Read(ctx context.Context, req resource.ReadRequest, res
 			fmt.Sprintf("remote %s is %s on the server, not %s", got.Name, got.PackageType, r.packageType))
 		return
 	}
-	resp.Diagnostics.Append(r.write(ctx, &resp.State, fromAPI(got, m))...)
+	resp.Diagnostics.Append(r.write(ctx, &resp.State, r.fromAPI(got, m, &resp.Diagnostics))...)
 }
 
 func (r *remoteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -215,7 +263,7 @@ func (r *remoteResource) Update(ctx context.Context, req resource.UpdateRequest,
 		resp.Diagnostics.AddError("Cannot update remote "+m.Name.ValueString(), err.Error())
 		return
 	}
-	resp.Diagnostics.Append(r.write(ctx, &resp.State, fromAPI(got, m))...)
+	resp.Diagnostics.Append(r.write(ctx, &resp.State, r.fromAPI(got, m, &resp.Diagnostics))...)
 }
 
 func (r *remoteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
