@@ -80,7 +80,9 @@ func freePort(t *testing.T) string {
 func start(t *testing.T, dataDir string, env ...string) *proc {
 	addr := freePort(t)
 	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "DATA_DIR="+dataDir, "LISTEN_ADDR="+addr)
+	// The tests' second hosts are other loopback ports, as in an
+	// all-internal network; the egress test sets this back to false.
+	cmd.Env = append(os.Environ(), "DATA_DIR="+dataDir, "LISTEN_ADDR="+addr, "UPSTREAM_ALLOW_PRIVATE=true")
 	cmd.Env = append(cmd.Env, env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/egress"
 	"github.com/artifactapi/artifactapi/internal/events"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -31,6 +33,7 @@ type remoteInput struct {
 	Blocklist         []string `json:"blocklist"`
 	MutablePatterns   []string `json:"mutable_patterns"`
 	ImmutablePatterns []string `json:"immutable_patterns"`
+	AllowedHosts      []string `json:"allowed_hosts"`
 	Username          *string  `json:"username"`
 	Password          *string  `json:"password"`
 	Token             *string  `json:"token"`
@@ -81,7 +84,7 @@ func (a *API) view(r meta.Remote) map[string]json.RawMessage {
 		auth = "basic"
 	}
 	r.Username, r.Password, r.Token = "", "", ""
-	for _, s := range []*[]string{&r.Patterns, &r.Blocklist, &r.MutablePatterns, &r.ImmutablePatterns} {
+	for _, s := range []*[]string{&r.Patterns, &r.Blocklist, &r.MutablePatterns, &r.ImmutablePatterns, &r.AllowedHosts} {
 		if *s == nil {
 			*s = []string{}
 		}
@@ -116,7 +119,7 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	r := meta.Remote{Name: str(in.Name), PackageType: str(in.PackageType), BaseURL: str(in.BaseURL),
 		MutableTTL: defaultMutableTTL, NegativeTTL: registry.DefaultNegativeTTL,
 		Patterns: in.Patterns, Blocklist: in.Blocklist, MutablePatterns: in.MutablePatterns,
-		ImmutablePatterns: in.ImmutablePatterns, Settings: in.settings}
+		ImmutablePatterns: in.ImmutablePatterns, AllowedHosts: in.AllowedHosts, Settings: in.settings}
 	if in.ImmutableTTL != nil {
 		r.ImmutableTTL = *in.ImmutableTTL
 	}
@@ -126,7 +129,9 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	if in.NegativeTTL != nil {
 		r.NegativeTTL = *in.NegativeTTL
 	}
-	if old != nil {
+	if old != nil && sameOrigin(old.BaseURL, r.BaseURL) {
+		// Stored credentials stay with the server they were given for: a
+		// base_url on another origin gets only credentials given with it.
 		r.Username, r.Password, r.Token = old.Username, old.Password, old.Token
 	}
 	for src, dst := range map[*string]*string{in.Username: &r.Username, in.Password: &r.Password, in.Token: &r.Token} {
@@ -135,6 +140,12 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 		}
 	}
 	return r
+}
+
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	return errA == nil && errB == nil && egress.Origin(ua) == egress.Origin(ub)
 }
 
 func (a *API) validate(r meta.Remote) error {

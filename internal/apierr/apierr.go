@@ -24,7 +24,10 @@ var (
 	ErrRateLimited = errors.New("upstream rate limit")
 	// ErrUpstreamDenied: the upstream refused the remote's credentials (401/403).
 	ErrUpstreamDenied = errors.New("upstream denied")
-	ErrUnavailable    = errors.New("service unavailable")
+	// ErrEgressRefused: the upstream named a host the egress guard refuses
+	// (a redirect or a listed file on a private address).
+	ErrEgressRefused = errors.New("egress refused")
+	ErrUnavailable   = errors.New("service unavailable")
 )
 
 // New wraps kind with a formatted message that is shown to the client.
@@ -58,7 +61,7 @@ func Status(err error) int {
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrUpstreamTimeout):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, ErrUpstream), errors.Is(err, ErrUpstreamDenied):
+	case errors.Is(err, ErrUpstream), errors.Is(err, ErrUpstreamDenied), errors.Is(err, ErrEgressRefused):
 		return http.StatusBadGateway
 	default:
 		// Anything unclassified is a backend failing us, never a miss.

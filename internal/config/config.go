@@ -31,6 +31,9 @@ type Config struct {
 	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
 	BlobCacheSize int64
 	AccessLogDays int
+	// UpstreamAllowPrivate lets hosts an upstream chooses (redirects,
+	// files on other hosts, token realms) be private or loopback.
+	UpstreamAllowPrivate bool
 
 	Postgres    Postgres
 	S3          S3
@@ -81,6 +84,7 @@ var Vars = [][3]string{
 	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
 	{"FILL_LOCK_TTL", "30s", "a replica that dies mid-fill blocks that artifact's fill on other replicas at most this long"},
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
+	{"UPSTREAM_ALLOW_PRIVATE", "false", "let hosts an upstream names (redirects, files on other hosts, token realms) be private or loopback addresses"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
 	{"DBUSER", "artifacts", "PostgreSQL user"},
@@ -187,6 +191,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.S3.Secure, err = strconv.ParseBool(get("MINIO_SECURE", "false")); err != nil {
 		return nil, fmt.Errorf("MINIO_SECURE=%q: want true or false", getenv("MINIO_SECURE"))
+	}
+	if c.UpstreamAllowPrivate, err = strconv.ParseBool(get("UPSTREAM_ALLOW_PRIVATE", "false")); err != nil {
+		return nil, fmt.Errorf("UPSTREAM_ALLOW_PRIVATE=%q: want true or false", getenv("UPSTREAM_ALLOW_PRIVATE"))
 	}
 	return c, nil
 }

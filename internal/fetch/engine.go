@@ -5,6 +5,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/egress"
 	"github.com/artifactapi/artifactapi/internal/events"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -120,7 +122,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 		opt.LockTTL = 30 * time.Second
 	}
 	if opt.Client == nil {
-		opt.Client = NewClient()
+		opt.Client = NewClient(false)
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second), small: newSmallCache(smallCacheSize)}
 	e.base, e.stop = context.WithCancel(context.Background())
@@ -145,13 +147,24 @@ func (e *Engine) Close() {
 	e.fills.Wait()
 }
 
-// NewClient is the default upstream client.
-func NewClient() *http.Client {
+// maxRedirects bounds the redirects one upstream request follows.
+const maxRedirects = 5
+
+// NewClient is the upstream client: every connection through the egress
+// guard (allowPrivate lets hosts the upstream names be private), a few
+// redirects at most, and compression off, so stored bytes are exactly the
+// upstream's.
+func NewClient(allowPrivate bool) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
 	t.MaxIdleConnsPerHost = 64
 	t.ResponseHeaderTimeout = 60 * time.Second
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: egress.NewTransport(t, allowPrivate), CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects (a redirect loop?)", maxRedirects)
+		}
+		return nil
+	}}
 }
 
 func cacheKey(remote, path string) string { return remote + "\x00" + path }

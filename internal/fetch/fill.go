@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"sync"
@@ -168,7 +169,9 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 	defer cancelIdle(nil)
 	resp, err := e.do(ctx, f)
 	if err != nil {
-		e.Breaker.Failure(ctx, f.rem.Name)
+		if !errors.Is(err, apierr.ErrEgressRefused) {
+			e.Breaker.Failure(ctx, f.rem.Name) // a refused host is the index's fault, not an outage
+		}
 		return err
 	}
 	defer resp.Body.Close()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/egress"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
@@ -41,12 +42,14 @@ func (e *Engine) do(ctx context.Context, f *fill) (*http.Response, error) {
 
 // upstreamRequest builds the request for path on rem and the client to send
 // it with: the type's own URL mapping, headers and authentication when it
-// has them, the remote's static credentials otherwise.
+// has them, the remote's credentials for its own origin otherwise. Every
+// connection goes through the egress guard under the remote's policy: its
+// base URL is the operator's choice, other hosts are the upstream's.
 func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *registry.Remote, path string) (*http.Request, *http.Client, error) {
+	ctx = egress.WithPolicy(ctx, egress.Policy{Base: rem.Base, Allowed: rem.AllowedHosts})
 	up := rem.Type.Upstream
-	custom := up != nil
 	target := path
-	if custom {
+	if up != nil {
 		target = up.UpstreamPath(path)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, rem.UpstreamURL(target), nil)
@@ -55,13 +58,14 @@ func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *regist
 	}
 	req.Header.Set("User-Agent", e.UserAgent)
 	req.Header.Set("Accept-Encoding", "identity")
-	if !custom {
-		setAuth(req, rem.Username, rem.Password, rem.Token)
-		return req, e.opt.Client, nil
+	creds := format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token, Origin: egress.Origin(rem.Base)}
+	c := *e.opt.Client
+	if up == nil {
+		c.Transport = format.HostAuth(transportOf(e.opt.Client), creds)
+		return req, &c, nil
 	}
 	up.Prepare(req, path)
-	c := *e.opt.Client
-	c.Transport = up.Transport(transportOf(e.opt.Client), format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token, Host: rem.Base.Host})
+	c.Transport = up.Transport(transportOf(e.opt.Client), creds)
 	return req, &c, nil
 }
 
@@ -106,16 +110,10 @@ func (e *Engine) currentByHead(ctx context.Context, f *fill, hr format.HeadReval
 	return resp.StatusCode == http.StatusOK && hr.Current(f.path, resp.Header, f.stale.SHA256)
 }
 
-func setAuth(req *http.Request, user, pass, token string) {
-	switch {
-	case token != "":
-		req.Header.Set("Authorization", "Bearer "+token)
-	case user != "" || pass != "":
-		req.SetBasicAuth(user, pass)
-	}
-}
-
 func upstreamErr(remote string, err error) error {
+	if r, ok := egress.Refused(err); ok {
+		return apierr.New(apierr.ErrEgressRefused, "%s: %v", remote, r)
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		return apierr.New(apierr.ErrUpstreamTimeout, "%s: upstream timed out: %v", remote, err)

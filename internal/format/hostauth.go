@@ -1,15 +1,30 @@
 package format
 
-import "net/http"
+import (
+	"net/http"
 
-// Credentials are a remote's upstream credentials, and the host (of its
-// base URL) they belong to.
+	"github.com/artifactapi/artifactapi/internal/egress"
+)
+
+// Credentials are a remote's upstream credentials, and the origin
+// (scheme://host:port of its base URL) they were given for.
 type Credentials struct {
 	Username, Password, Token string
-	Host                      string
+	Origin                    string
 }
 
-// HostAuth sends c's credentials (Bearer token, else Basic) to c.Host only.
+// Empty reports whether there are no credentials.
+func (c Credentials) Empty() bool { return c.Token == "" && c.Username == "" && c.Password == "" }
+
+// For reports whether a request to req's URL may carry the credentials:
+// only to the exact origin they were given for (another port or scheme of
+// the same host is another server).
+func (c Credentials) For(req *http.Request) bool {
+	return !c.Empty() && egress.Origin(req.URL) == c.Origin
+}
+
+// HostAuth sends c's credentials (Bearer token, else Basic) to their own
+// origin only, redirects included.
 func HostAuth(next http.RoundTripper, c Credentials) http.RoundTripper {
 	return hostAuth{next, c}
 }
@@ -20,7 +35,11 @@ type hostAuth struct {
 }
 
 func (h hostAuth) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != h.c.Host || (h.c.Token == "" && h.c.Username == "" && h.c.Password == "") {
+	if !h.c.For(req) {
+		if req.Header.Get("Authorization") != "" {
+			req = req.Clone(req.Context())
+			req.Header.Del("Authorization")
+		}
 		return h.next.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())

@@ -20,21 +20,25 @@ var (
 // Remote is one upstream repository. Credentials are stored but never
 // returned by the API.
 type Remote struct {
-	Name              string    `json:"name"`
-	PackageType       string    `json:"package_type"`
-	BaseURL           string    `json:"base_url"`
-	ImmutableTTL      int64     `json:"immutable_ttl"`
-	MutableTTL        int64     `json:"mutable_ttl"`
-	NegativeTTL       int64     `json:"negative_ttl"`
-	Patterns          []string  `json:"patterns"`
-	Blocklist         []string  `json:"blocklist"`
-	MutablePatterns   []string  `json:"mutable_patterns"`
-	ImmutablePatterns []string  `json:"immutable_patterns"`
-	Username          string    `json:"username,omitempty"`
-	Password          string    `json:"password,omitempty"`
-	Token             string    `json:"token,omitempty"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	Name              string   `json:"name"`
+	PackageType       string   `json:"package_type"`
+	BaseURL           string   `json:"base_url"`
+	ImmutableTTL      int64    `json:"immutable_ttl"`
+	MutableTTL        int64    `json:"mutable_ttl"`
+	NegativeTTL       int64    `json:"negative_ttl"`
+	Patterns          []string `json:"patterns"`
+	Blocklist         []string `json:"blocklist"`
+	MutablePatterns   []string `json:"mutable_patterns"`
+	ImmutablePatterns []string `json:"immutable_patterns"`
+	// AllowedHosts are hosts ("host" or "host:port") the remote may reach
+	// whatever address they resolve to: a private mirror that an index
+	// links to, or a link-local base_url.
+	AllowedHosts []string  `json:"allowed_hosts"`
+	Username     string    `json:"username,omitempty"`
+	Password     string    `json:"password,omitempty"`
+	Token        string    `json:"token,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// Settings are the remote's package-type settings (docker's ban_tags),
 	// kept in its JSON beside the fields above, as their type declares
 	// them: any key that is not a field above is a setting.

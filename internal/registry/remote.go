@@ -3,12 +3,16 @@
 package registry
 
 import (
+	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/egress"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
@@ -52,6 +56,17 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 	if base.RawQuery != "" || base.Fragment != "" {
 		return nil, apierr.New(apierr.ErrInvalid, "invalid base_url %q: no query or fragment", r.BaseURL)
 	}
+	if err := checkAllowedHosts(r.AllowedHosts); err != nil {
+		return nil, err
+	}
+	// A base URL may be private (mirroring an internal server is normal),
+	// but a link-local or metadata address only when allowed by name. A
+	// name that resolves there is refused when dialled.
+	if a, err := netip.ParseAddr(base.Hostname()); err == nil && !(egress.Policy{Allowed: r.AllowedHosts}).Allows(base) {
+		if err := egress.Chosen.Check(a); err != nil {
+			return nil, apierr.New(apierr.ErrInvalid, "invalid base_url %q: %v", r.BaseURL, err)
+		}
+	}
 	for field, v := range map[string]int64{"immutable_ttl": r.ImmutableTTL, "mutable_ttl": r.MutableTTL, "negative_ttl": r.NegativeTTL} {
 		if v < 0 {
 			return nil, apierr.New(apierr.ErrInvalid, "%s must be >= 0 seconds, got %d", field, v)
@@ -81,6 +96,33 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 		}
 	}
 	return c, nil
+}
+
+// maxAllowedHosts bounds allowed_hosts (each is checked per request).
+const maxAllowedHosts = 64
+
+func checkAllowedHosts(hosts []string) error {
+	if len(hosts) > maxAllowedHosts {
+		return apierr.New(apierr.ErrInvalid, "allowed_hosts: at most %d hosts", maxAllowedHosts)
+	}
+	for _, h := range hosts {
+		host := h
+		if hh, port, err := net.SplitHostPort(h); err == nil {
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				return apierr.New(apierr.ErrInvalid, "allowed_hosts: %q has a bad port", h)
+			}
+			host = hh
+		}
+		if host == "" || strings.ContainsAny(host, "/@?#* ") || strings.Contains(host, ":") && !isIPv6(host) {
+			return apierr.New(apierr.ErrInvalid, "allowed_hosts: %q is not a host or host:port", h)
+		}
+	}
+	return nil
+}
+
+func isIPv6(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is6()
 }
 
 func anyMatch(res []*regexp.Regexp, s string) bool {

@@ -96,15 +96,25 @@ func TestCredentialsAreWriteOnly(t *testing.T) {
 	if created["auth"] != "basic" {
 		t.Fatalf("auth kind = %v", created["auth"])
 	}
-	// A replace without credentials keeps them.
+	// A replace without credentials keeps them while the origin stays.
 	var updated map[string]any
-	h.api("PUT", "/api/v2/remotes/sec", map[string]any{"package_type": "generic", "base_url": "http://127.0.0.1:2"}, &updated)
-	if updated["auth"] != "basic" || updated["base_url"] != "http://127.0.0.1:2" {
+	h.api("PUT", "/api/v2/remotes/sec", map[string]any{"package_type": "generic", "base_url": "http://127.0.0.1:1/other/"}, &updated)
+	if updated["auth"] != "basic" || updated["base_url"] != "http://127.0.0.1:1/other/" {
 		t.Fatalf("after PUT: %v", updated)
 	}
 	stored, _ := h.app.Meta.GetRemote(t.Context(), "sec")
 	if stored.Password != "hunter2-secret" {
 		t.Fatal("password lost on replace")
+	}
+	// Another origin (here another port) never inherits them.
+	h.api("PUT", "/api/v2/remotes/sec", map[string]any{"package_type": "generic", "base_url": "http://127.0.0.1:2/other/"}, &updated)
+	if stored, _ := h.app.Meta.GetRemote(t.Context(), "sec"); updated["auth"] != "none" || stored.Password != "" || stored.Username != "" {
+		t.Fatalf("credentials followed base_url to another origin: %v", updated)
+	}
+	// Unless given with it.
+	h.api("PUT", "/api/v2/remotes/sec", map[string]any{"package_type": "generic", "base_url": "https://127.0.0.1:3/", "token": "t0k"}, &updated)
+	if updated["auth"] != "bearer" {
+		t.Fatalf("credentials given with a new origin: %v", updated)
 	}
 }
 

@@ -24,9 +24,11 @@ type fakeRegistry struct {
 	tags      map[string][]string
 
 	token      string // when set, every /v2/ request needs "Bearer "+token
+	realm      string // the token realm it names (default: its own /token)
 	basic      string // when set, every /v2/ request needs Basic auth "user:pass"
 	tokenCalls atomic.Int64
-	status     int // when set, manifests and blobs answer it (429, 500 ...)
+	tokenAuth  atomic.Value // the Authorization its token endpoint last saw
+	status     int          // when set, manifests and blobs answer it (429, 500 ...)
 	corrupt    bool
 	blobHost   *httptest.Server // when set, blobs redirect there
 	requests   atomic.Int64
@@ -85,6 +87,7 @@ func (f *fakeRegistry) count(path string) int64 {
 func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/token" {
 		f.tokenCalls.Add(1)
+		f.tokenAuth.Store(r.Header.Get("Authorization"))
 		json.NewEncoder(w).Encode(map[string]any{"token": f.token, "expires_in": 300})
 		return
 	}
@@ -92,7 +95,11 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 	c, _ := f.gets.LoadOrStore(r.URL.Path, &atomic.Int64{})
 	c.(*atomic.Int64).Add(1)
 	if f.token != "" && r.Header.Get("Authorization") != "Bearer "+f.token {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="fake"`, f.URL))
+		realm := f.realm
+		if realm == "" {
+			realm = f.URL + "/token"
+		}
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="fake"`, realm))
 		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
 		return
 	}

@@ -28,7 +28,9 @@ type harness struct {
 func newHarness(t testing.TB, env map[string]string) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	vars := map[string]string{"DATA_DIR": dir, "ADMIN_TOKEN": "test-token-0123456789"}
+	// Second hosts in these tests are other loopback ports: the egress
+	// guard lets them through as it would an all-internal network.
+	vars := map[string]string{"DATA_DIR": dir, "ADMIN_TOKEN": "test-token-0123456789", "UPSTREAM_ALLOW_PRIVATE": "true"}
 	for k, v := range env {
 		vars[k] = v
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/artifactapi/artifactapi/internal/egress"
 	"github.com/artifactapi/artifactapi/internal/format"
 )
 
@@ -49,26 +50,22 @@ func (c *tokenCache) put(key, token string, ttl time.Duration) {
 
 // authTransport answers a registry's 401 challenge: Bearer (fetch a token
 // from its realm, anonymously or with the remote's credentials) or Basic.
-// Only the registry's own host gets credentials: a blob redirected to a CDN
-// is fetched without them.
+// Only the registry's own origin gets credentials and tokens: a blob
+// redirected to a CDN is fetched without them.
 type authTransport struct {
 	next   http.RoundTripper
 	creds  format.Credentials
 	tokens *tokenCache
-	host   string
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.host == "" {
-		t.host = req.URL.Host
-	}
-	if req.URL.Host != t.host {
+	if egress.Origin(req.URL) != t.creds.Origin {
 		req = req.Clone(req.Context())
 		req.Header.Del("Authorization")
 		return t.next.RoundTrip(req)
 	}
 	scope := scopeOf(req.URL.Path)
-	key := t.host + "|" + scope + "|" + t.creds.Username
+	key := t.creds.Origin + "|" + scope + "|" + t.creds.Username
 	first := req.Clone(req.Context())
 	switch {
 	case t.creds.Token != "":
@@ -138,7 +135,9 @@ func (t *authTransport) fetchToken(orig *http.Request, params map[string]string)
 		return "", 0, err
 	}
 	req.Header.Set("User-Agent", orig.Header.Get("User-Agent"))
-	if t.creds.Username != "" || t.creds.Password != "" {
+	// The realm is the upstream's choice: the remote's credentials go there
+	// only over TLS, or to the registry's own origin.
+	if (t.creds.Username != "" || t.creds.Password != "") && (realm.Scheme == "https" || egress.Origin(realm) == t.creds.Origin) {
 		req.SetBasicAuth(t.creds.Username, t.creds.Password)
 	}
 	resp, err := t.next.RoundTrip(req)

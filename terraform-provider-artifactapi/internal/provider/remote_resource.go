@@ -48,6 +48,7 @@ type commonModel struct {
 	Blocklist         types.List   `tfsdk:"blocklist"`
 	MutablePatterns   types.List   `tfsdk:"mutable_patterns"`
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
+	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
 	Username          types.String `tfsdk:"username"`
 	Password          types.String `tfsdk:"password"`
 	Token             types.String `tfsdk:"token"`
@@ -96,9 +97,11 @@ func (r *remoteResource) schema() schema.Schema {
 		"blocklist":          patternList("Path regular expressions that are always refused (checked first)."),
 		"mutable_patterns":   patternList("Paths treated as mutable whatever the package type says."),
 		"immutable_patterns": patternList("Paths treated as immutable whatever the package type says."),
-		"username":           schema.StringAttribute{Optional: true, Description: "Upstream user name. Write-only: the server never returns it."},
-		"password":           schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream password. Write-only: the server never returns it."},
-		"token":              schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream bearer token. Write-only: the server never returns it."},
+		"allowed_hosts": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyList),
+			Description: "Hosts (\"host\" or \"host:port\") this remote may reach whatever address they resolve to: a private host an index links to, or a link-local base_url. Other hosts the upstream names must be public unless the server runs with UPSTREAM_ALLOW_PRIVATE."},
+		"username": schema.StringAttribute{Optional: true, Description: "Upstream user name. Write-only: the server never returns it."},
+		"password": schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream password. Write-only: the server never returns it."},
+		"token":    schema.StringAttribute{Optional: true, Sensitive: true, Description: "Upstream bearer token. Write-only: the server never returns it."},
 	}
 	for _, f := range r.fields() {
 		attrs[f.Name] = f.resourceAttr()
@@ -186,7 +189,8 @@ func (r *remoteResource) toAPI(ctx context.Context, m remoteModel, diags *diag.D
 		ImmutableTTL: m.ImmutableTTL.ValueInt64(), MutableTTL: m.MutableTTL.ValueInt64(), NegativeTTL: m.NegativeTTL.ValueInt64(),
 		Patterns: stringsOf(ctx, m.Patterns, diags), Blocklist: stringsOf(ctx, m.Blocklist, diags),
 		MutablePatterns: stringsOf(ctx, m.MutablePatterns, diags), ImmutablePatterns: stringsOf(ctx, m.ImmutablePatterns, diags),
-		Username: m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
+		AllowedHosts: stringsOf(ctx, m.AllowedHosts, diags),
+		Username:     m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
 		Settings: r.settingsToAPI(ctx, m, diags),
 	}
 }
@@ -208,6 +212,7 @@ func (r *remoteResource) fromAPI(a *client.Remote, m remoteModel, diags *diag.Di
 	m.ImmutableTTL, m.MutableTTL, m.NegativeTTL = types.Int64Value(a.ImmutableTTL), types.Int64Value(a.MutableTTL), types.Int64Value(a.NegativeTTL)
 	m.Patterns, m.Blocklist = list(a.Patterns), list(a.Blocklist)
 	m.MutablePatterns, m.ImmutablePatterns = list(a.MutablePatterns), list(a.ImmutablePatterns)
+	m.AllowedHosts = list(a.AllowedHosts)
 	m.settings = map[string]attr.Value{}
 	for _, f := range r.fields() {
 		m.settings[f.Name] = f.fromJSON(a.Settings[f.Name], diags)
