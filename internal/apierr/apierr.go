@@ -28,6 +28,8 @@ var (
 	// (a redirect or a listed file on a private address).
 	ErrEgressRefused = errors.New("egress refused")
 	ErrUnavailable   = errors.New("service unavailable")
+	// ErrBusy: too much work in flight; the client should retry soon.
+	ErrBusy = errors.New("busy")
 )
 
 // New wraps kind with a formatted message that is shown to the client.
@@ -79,8 +81,19 @@ func Message(err error) string {
 	return "backend unavailable"
 }
 
+// RetryAfterSeconds is what a busy server asks clients to wait.
+const RetryAfterSeconds = "2"
+
+// SetRetryAfter adds Retry-After to an answer that asks to come back.
+func SetRetryAfter(h http.Header, err error) {
+	if errors.Is(err, ErrBusy) {
+		h.Set("Retry-After", RetryAfterSeconds)
+	}
+}
+
 // WriteJSON writes {"error": message} with the mapped status.
 func WriteJSON(w http.ResponseWriter, err error) {
+	SetRetryAfter(w.Header(), err)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(Status(err))

@@ -28,6 +28,10 @@ type Config struct {
 	FillTimeout time.Duration
 	IdleTimeout time.Duration
 	FillLockTTL time.Duration
+	// MaxFills bounds fills in flight; AbandonAfter ends a large fill
+	// every client left.
+	MaxFills     int
+	AbandonAfter time.Duration
 	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
 	BlobCacheSize int64
 	AccessLogDays int
@@ -84,6 +88,8 @@ var Vars = [][3]string{
 	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
 	{"FILL_LOCK_TTL", "30s", "a replica that dies mid-fill blocks that artifact's fill on other replicas at most this long"},
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
+	{"MAX_FILLS", "64", "fills in flight per replica; a miss beyond it answers 503 with Retry-After"},
+	{"FILL_ABANDON_AFTER", "10s", "a fill larger than 16 MiB whose clients all left is cancelled after this long (nothing stored)"},
 	{"UPSTREAM_ALLOW_PRIVATE", "false", "let hosts an upstream names (redirects, files on other hosts, token realms) be private or loopback addresses"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
@@ -171,6 +177,12 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.FillLockTTL, err = duration(get, "FILL_LOCK_TTL", "30s"); err != nil {
 		return nil, err
+	}
+	if c.AbandonAfter, err = duration(get, "FILL_ABANDON_AFTER", "10s"); err != nil {
+		return nil, err
+	}
+	if c.MaxFills, err = strconv.Atoi(get("MAX_FILLS", "64")); err != nil || c.MaxFills < 1 {
+		return nil, fmt.Errorf("MAX_FILLS=%q: want a whole number >= 1", getenv("MAX_FILLS"))
 	}
 	if c.BlobCacheSize, err = byteSize(get("BLOB_CACHE_SIZE", "1GB")); err != nil {
 		return nil, fmt.Errorf("BLOB_CACHE_SIZE=%q: %v", getenv("BLOB_CACHE_SIZE"), err)

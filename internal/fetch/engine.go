@@ -77,6 +77,15 @@ type Options struct {
 	// Client talks to upstreams (default: a transport with header timeouts
 	// and compression off, so stored bytes are exactly the upstream's).
 	Client *http.Client
+	// MaxFills bounds the fills in flight on this replica; a miss beyond
+	// it answers 503 with Retry-After (default 64).
+	MaxFills int
+	// AbandonAfter is how long a fill whose clients all left goes on
+	// before it is cancelled (default 10s), unless it is small
+	// (KeepSmall, default 16 MiB, by the upstream's Content-Length) or
+	// another client joins.
+	AbandonAfter time.Duration
+	KeepSmall    int64
 }
 
 // Deps are the engine's collaborators.
@@ -120,6 +129,15 @@ func New(d Deps, opt Options) (*Engine, error) {
 	}
 	if opt.LockTTL == 0 {
 		opt.LockTTL = 30 * time.Second
+	}
+	if opt.MaxFills == 0 {
+		opt.MaxFills = 64
+	}
+	if opt.AbandonAfter == 0 {
+		opt.AbandonAfter = 10 * time.Second
+	}
+	if opt.KeepSmall == 0 {
+		opt.KeepSmall = 16 << 20
 	}
 	if opt.Client == nil {
 		opt.Client = NewClient(false)
@@ -193,6 +211,9 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		if c.dbDown {
 			return format.Bypass, errDBDown
 		}
+	}
+	if r.Method == http.MethodHead && c.stale == nil && c.class.Kind != format.Index {
+		return e.headMiss(w, r, c, path, self)
 	}
 	return e.fetch(w, r, c, path, self)
 }

@@ -55,6 +55,9 @@ type fill struct {
 	written  int64
 	progress chan struct{} // closed and replaced on every append
 	refs     int
+
+	cancel  context.CancelCauseFunc // ends the fill (Engine.Close, abandonment)
+	abandon func(f *fill)           // called when the last client leaves
 }
 
 func (f *fill) advance(n int) {
@@ -74,11 +77,52 @@ func (f *fill) snapshot() (int64, chan struct{}) {
 func (f *fill) release() {
 	f.mu.Lock()
 	f.refs--
-	last := f.refs == 0
+	last, alone := f.refs == 0, f.refs == 1
 	f.mu.Unlock()
 	if last && f.file != nil {
 		f.file.Close()
 	}
+	if alone && f.abandon != nil && !f.isDone() {
+		f.abandon(f) // only the fill itself holds it now
+	}
+}
+
+// statusErr is the error for an upstream answer that is neither content,
+// not-modified nor not-found.
+func statusErr(remote string, resp *http.Response) error {
+	kind := apierr.ErrUpstream
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		kind = apierr.ErrRateLimited
+	case http.StatusUnauthorized, http.StatusForbidden:
+		kind = apierr.ErrUpstreamDenied
+	}
+	return apierr.New(kind, "%s: upstream answered %s", remote, resp.Status)
+}
+
+// errAbandoned ends a fill every client left.
+var errAbandoned = errors.New("fill abandoned: every client left")
+
+// abandoned cancels f after opt.AbandonAfter if still no client waits for
+// it and it is not small: a large download nobody wants any more should
+// not hold a connection and a growing spool. A herd never sees this: its
+// clients share the fill while any of them is there.
+func (e *Engine) abandoned(f *fill) {
+	time.AfterFunc(e.opt.AbandonAfter, func() {
+		// Under the engine's lock no client can join between the check
+		// and the cancel; a later one starts a fill of its own.
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		f.mu.Lock()
+		alone, size := f.refs == 1, f.size
+		f.mu.Unlock()
+		if alone && !f.isDone() && (size < 0 || size > e.opt.KeepSmall) {
+			if e.inflight[f.key] == f {
+				delete(e.inflight, f.key)
+			}
+			f.cancel(errAbandoned)
+		}
+	})
 }
 
 func (f *fill) isDone() bool {
@@ -90,36 +134,45 @@ func (f *fill) isDone() bool {
 	}
 }
 
-// join attaches the caller to the fill of key, starting one if none runs.
-// The caller must release it.
-func (e *Engine) join(rem *registry.Remote, path string, class format.Class, stale *meta.Object) *fill {
+// join attaches the caller to the fill of key, starting one if none runs
+// and fewer than MaxFills do. The caller must release it.
+func (e *Engine) join(rem *registry.Remote, path string, class format.Class, stale *meta.Object) (*fill, error) {
 	key := cacheKey(rem.Name, path)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := e.inflight[key]
 	if f == nil {
+		if len(e.inflight) >= e.opt.MaxFills {
+			e.Metrics.FillsRefused.Inc()
+			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", len(e.inflight))
+		}
 		rewrite := class.Kind == format.Index && rem.Type.Rewriter != nil
 		f = &fill{key: key, rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite,
-			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1}
+			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1, abandon: e.abandoned}
+		ctx, cancel := context.WithCancelCause(e.base)
+		f.cancel = cancel
 		e.inflight[key] = f
-		e.fills.Go(func() { e.run(f) })
+		e.fills.Go(func() { e.run(ctx, f) })
 	}
 	f.mu.Lock()
 	f.refs++
 	f.mu.Unlock()
-	return f
+	return f, nil
 }
 
 // run is the fill's leader. It runs detached from every client: one that
 // disconnects does not cancel the fill the others are streaming.
-func (e *Engine) run(f *fill) {
-	ctx, cancel := context.WithTimeout(e.base, e.opt.FillTimeout)
+func (e *Engine) run(ctx context.Context, f *fill) {
+	defer f.cancel(nil)
+	ctx, cancel := context.WithTimeout(ctx, e.opt.FillTimeout)
 	defer cancel()
 	e.Metrics.FillsInFlight.Inc()
 	defer e.Metrics.FillsInFlight.Dec()
 	defer func() {
 		e.mu.Lock()
-		delete(e.inflight, f.key)
+		if e.inflight[f.key] == f {
+			delete(e.inflight, f.key)
+		}
 		e.mu.Unlock()
 		select {
 		case <-f.ready:
@@ -135,6 +188,11 @@ func (e *Engine) run(f *fill) {
 		case <-f.ready: // failed mid-stream: waiters abort
 		default:
 			f.outcome = outcomeError
+		}
+		if errors.Is(context.Cause(ctx), errAbandoned) {
+			e.Metrics.Fills.WithLabelValues(f.rem.Name, "abandoned").Inc()
+			e.Log.Info("fill abandoned: every client left", "remote", f.rem.Name, "path", f.path)
+			return
 		}
 		e.Metrics.Fills.WithLabelValues(f.rem.Name, "failed").Inc()
 		e.Recorder.Failed(f.rem.Name)
@@ -199,14 +257,7 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			e.Breaker.Failure(ctx, f.rem.Name)
 		}
-		kind := apierr.ErrUpstream
-		switch resp.StatusCode {
-		case http.StatusTooManyRequests:
-			kind = apierr.ErrRateLimited
-		case http.StatusUnauthorized, http.StatusForbidden:
-			kind = apierr.ErrUpstreamDenied
-		}
-		return apierr.New(kind, "%s: upstream answered %s", f.rem.Name, resp.Status)
+		return statusErr(f.rem.Name, resp)
 	}
 	e.Breaker.Success(ctx, f.rem.Name)
 	return e.stream(ctx, f, resp, cancelIdle)

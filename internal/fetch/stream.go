@@ -29,7 +29,9 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			os.Remove(spool.Name())
 		}
 	}()
+	f.mu.Lock() // the abandonment check reads size
 	f.file, f.size, f.header, f.outcome = spool, resp.ContentLength, keepHeaders(resp.Header), outcomeStream
+	f.mu.Unlock()
 	close(f.ready)
 	e.Events.Publish(events.Event{Type: events.FetchStarted, Remote: f.rem.Name, Path: f.path, Size: f.size})
 
@@ -54,6 +56,9 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			break
 		}
 		if rerr != nil {
+			if errors.Is(context.Cause(ctx), errAbandoned) {
+				return errAbandoned
+			}
 			e.Breaker.Failure(ctx, f.rem.Name)
 			if errors.Is(context.Cause(ctx), errIdle) {
 				return apierr.New(apierr.ErrUpstreamTimeout, "%s: upstream sent nothing for %s", f.rem.Name, e.opt.IdleTimeout)

@@ -17,7 +17,10 @@ import (
 func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, path, self string) (format.Outcome, error) {
 	ctx := r.Context()
 	rem, stale := c.rem, c.stale
-	f := e.join(rem, path, c.class, stale)
+	f, err := e.join(rem, path, c.class, stale)
+	if err != nil {
+		return format.Bypass, err
+	}
 	defer f.release()
 	e.Metrics.Waiters.Inc()
 	defer e.Metrics.Waiters.Dec()
@@ -157,7 +160,10 @@ func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) 
 		return *c.hit, format.Hit, nil
 	}
 	stale := c.stale
-	f := e.join(rem, path, c.class, stale)
+	f, err := e.join(rem, path, c.class, stale)
+	if err != nil {
+		return meta.Object{}, format.Bypass, err
+	}
 	defer f.release()
 	select {
 	case <-f.done:

@@ -18,6 +18,7 @@ type Metrics struct {
 	Fills         *prometheus.CounterVec
 	BytesFetched  *prometheus.CounterVec
 	FillsInFlight prometheus.Gauge
+	FillsRefused  prometheus.Counter
 	Waiters       prometheus.Gauge
 }
 
@@ -40,11 +41,14 @@ func New() *Metrics {
 		FillsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "artifactapi_fills_in_flight", Help: "Fills running now.",
 		}),
+		FillsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "artifactapi_fills_refused_total", Help: "Misses answered 503 because MAX_FILLS fills were in flight.",
+		}),
 		Waiters: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "artifactapi_fill_waiters", Help: "Clients streaming from a fill in progress.",
 		}),
 	}
-	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.Waiters,
+	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.FillsRefused, m.Waiters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

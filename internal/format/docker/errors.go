@@ -49,6 +49,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = "UNAVAILABLE"
 	}
 	h := w.Header()
+	apierr.SetRetryAfter(h, err)
 	h.Set("Content-Type", "application/json")
 	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"code": code, "message": msg, "detail": nil}}})
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -25,6 +25,9 @@ type Store struct {
 	nextID uint64
 	subs   map[string]map[chan []byte]struct{}
 	now    func() time.Time
+	// writes since the last sweep of expired keys: keys nobody reads again
+	// (one per distinct 404 path) must not stay forever.
+	writes int
 }
 
 // New returns an empty store.
@@ -44,6 +47,31 @@ func (s *Store) get(key string) (entry, bool) {
 	return e, ok
 }
 
+// put stores a key and, every so many writes, drops the expired ones: a
+// sweep costs one pass over the keys and runs after as many writes as
+// half of them, so its cost per write stays constant.
+func (s *Store) put(key string, e entry) {
+	s.keys[key] = e
+	s.writes++
+	if s.writes < len(s.keys)/2+1024 {
+		return
+	}
+	s.writes = 0
+	now := s.now()
+	for k, e := range s.keys {
+		if !e.live(now) {
+			delete(s.keys, k)
+		}
+	}
+}
+
+// Len is the number of keys held, expired ones not yet swept included.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.keys)
+}
+
 func (s *Store) expiry(ttl time.Duration) time.Time {
 	if ttl <= 0 {
 		return time.Time{}
@@ -59,7 +87,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (sta
 		return nil, state.ErrLocked
 	}
 	s.nextID++
-	s.keys["lock:"+key] = entry{owner: s.nextID, expires: s.expiry(ttl)}
+	s.put("lock:"+key, entry{owner: s.nextID, expires: s.expiry(ttl)})
 	return &lock{s: s, key: "lock:" + key, owner: s.nextID}, nil
 }
 
@@ -94,7 +122,7 @@ func (l *lock) Unlock(ctx context.Context) error {
 func (s *Store) Set(ctx context.Context, key, value string, ttl time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.keys["kv:"+key] = entry{value: value, expires: s.expiry(ttl)}
+	s.put("kv:"+key, entry{value: value, expires: s.expiry(ttl)})
 	return nil
 }
 
@@ -131,7 +159,7 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	}
 	n++
 	e.value = strconv.FormatInt(n, 10)
-	s.keys["kv:"+key] = e
+	s.put("kv:"+key, e)
 	return n, nil
 }
 

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A HEAD on an uncached artifact asks the upstream with a HEAD: nothing
+// is downloaded or stored.
+func TestHeadOnMissDownloadsNothing(t *testing.T) {
+	var gets, heads atomic.Int64
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		map[string]*atomic.Int64{"GET": &gets, "HEAD": &heads}[r.Method].Add(1)
+		w.Header().Set("Content-Length", "5000000")
+		w.Header().Set("Content-Type", "application/x-tar")
+		if r.Method == "GET" {
+			w.Write(make([]byte, 5000000))
+		}
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	req, _ := http.NewRequest("HEAD", h.srv.URL+"/api/v1/remote/r/big.tar", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || resp.ContentLength != 5000000 || resp.Header.Get("Content-Type") != "application/x-tar" {
+		t.Fatalf("HEAD on a miss: %v %v", resp, err)
+	}
+	if gets.Load() != 0 || heads.Load() != 1 {
+		t.Fatalf("upstream saw %d GETs and %d HEADs, want 0 and 1", gets.Load(), heads.Load())
+	}
+	h.assertNothingStored("r")
+	// A GET fills as usual; a HEAD then is a hit.
+	if resp, body, _ := h.get("/api/v1/remote/r/big.tar"); resp.StatusCode != 200 || len(body) != 5000000 {
+		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+	resp, _ = http.DefaultClient.Do(req)
+	if resp.Header.Get("X-Cache") != "HIT" || heads.Load() != 1 {
+		t.Fatalf("HEAD after the fill: %s, %d upstream HEADs", resp.Header.Get("X-Cache"), heads.Load())
+	}
+}
+
+// Beyond MAX_FILLS fills in flight a new miss is 503 with Retry-After;
+// clients of a fill in flight still join it.
+func TestFillCapAnswersBusy(t *testing.T) {
+	release := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			w.Header().Set("Content-Length", "10")
+			w.Write([]byte("12345"))
+			w.(http.Flusher).Flush()
+			if !held(r, release) {
+				return
+			}
+			w.Write([]byte("67890"))
+			return
+		}
+		w.Write([]byte("other"))
+	})
+	h := newHarness(t, map[string]string{"MAX_FILLS": "1"})
+	h.remote("r", up.URL, nil)
+	first := make(chan []byte)
+	go func() {
+		_, body, _ := h.get("/api/v1/remote/r/slow")
+		first <- body
+	}()
+	waitUntil(t, "the first fill", func() bool { return h.app.Engine.Waiters("r", "slow") == 1 })
+	resp, body, _ := h.get("/api/v1/remote/r/other")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a miss beyond MAX_FILLS: %d %s (Retry-After %q)", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	joined := make(chan []byte)
+	go func() {
+		_, body, _ := h.get("/api/v1/remote/r/slow")
+		joined <- body
+	}()
+	waitUntil(t, "a second client to join the fill in flight", func() bool { return h.app.Engine.Waiters("r", "slow") == 2 })
+	close(release)
+	if b := <-first; string(b) != "1234567890" {
+		t.Fatalf("first client: %q", b)
+	}
+	if b := <-joined; string(b) != "1234567890" {
+		t.Fatalf("joined client: %q", b)
+	}
+	if resp, body, _ := h.get("/api/v1/remote/r/other"); resp.StatusCode != 200 || string(body) != "other" {
+		t.Fatalf("after the fill: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A large fill every client left is cancelled: the upstream connection
+// closes, nothing is stored, no spool is left; a later client starts anew.
+func TestAbandonedLargeFillStops(t *testing.T) {
+	const size = 64 << 20
+	upstreamGone := make(chan struct{}, 4)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		chunk := make([]byte, 64<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				upstreamGone <- struct{}{}
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(5 * time.Millisecond) // a slow upstream: ~13 MB/s
+		}
+	})
+	h := newHarness(t, map[string]string{"FILL_ABANDON_AFTER": "100ms"})
+	h.remote("r", up.URL, nil)
+	resp, err := http.Get(h.srv.URL + "/api/v1/remote/r/huge.iso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 100<<10))
+	resp.Body.Close()
+	select {
+	case <-upstreamGone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the abandoned fill kept its upstream connection")
+	}
+	waitUntil(t, "the fill to end", func() bool {
+		_, temps := h.blobFiles()
+		return h.app.Engine.Waiters("r", "huge.iso") == 0 && temps == 0
+	})
+	h.assertNothingStored("r")
+	if up.hits.Load() != 1 {
+		t.Fatalf("upstream requests = %d", up.hits.Load())
+	}
+}
