@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -39,18 +38,7 @@ func (e *Engine) headMiss(w http.ResponseWriter, r *http.Request, c cacheState, 
 	default:
 		return format.Miss, statusErr(rem.Name, resp)
 	}
-	h := w.Header()
-	for k, v := range keepHeaders(resp.Header) {
-		h[k] = v
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/octet-stream")
-	}
-	if resp.ContentLength >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
-	}
-	h.Set("X-Cache", string(format.Miss))
-	h.Set("X-Artifact-Source", "remote")
+	missHeaders(w.Header(), keepHeaders(resp.Header), resp.ContentLength)
 	w.WriteHeader(http.StatusOK)
 	return format.Miss, nil
 }

@@ -68,16 +68,19 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, pat
 	return format.Miss, e.streamBody(ctx, w, f)
 }
 
-func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) {
-	h := w.Header()
-	for k, v := range f.header {
+func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) { missHeaders(w.Header(), f.header, f.size) }
+
+// missHeaders are the headers of an answer straight from the upstream:
+// the upstream headers worth keeping, and its length when known.
+func missHeaders(h, upstream http.Header, size int64) {
+	for k, v := range upstream {
 		h[k] = v
 	}
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/octet-stream")
 	}
-	if f.size >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(f.size, 10))
+	if size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
 	}
 	h.Set("X-Cache", string(format.Miss))
 	h.Set("X-Artifact-Source", "remote")
