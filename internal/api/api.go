@@ -69,24 +69,33 @@ func (a *API) Handler() http.Handler {
 	auth.HandleFunc("/api/v2/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	mux.Handle("/api/v2/", a.requireToken(auth))
+	mux.Handle("/api/v2/", a.RequireToken(auth))
 	return mux
 }
 
-func (a *API) requireToken(next http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(a.Token))
+// RequireToken lets through requests that carry the admin token.
+func (a *API) RequireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		// Hash both sides so the comparison is constant-time whatever
-		// the length of what the client sent.
-		got := sha256.Sum256([]byte(tok))
-		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		if !a.IsAdmin(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="artifactapi"`)
 			apierr.WriteJSON(w, apierr.New(apierr.ErrUnauthorized, "missing or wrong bearer token"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// IsAdmin reports whether r carries the admin token ("Bearer", in any
+// case, as RFC 9110 makes auth schemes case-insensitive).
+func (a *API) IsAdmin(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return false
+	}
+	// Hash both sides so the comparison is constant-time whatever the
+	// length of what the client sent.
+	got, want := sha256.Sum256([]byte(strings.TrimSpace(tok))), sha256.Sum256([]byte(a.Token))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -38,6 +38,8 @@ type Config struct {
 	// UpstreamAllowPrivate lets hosts an upstream chooses (redirects,
 	// files on other hosts, token realms) be private or loopback.
 	UpstreamAllowPrivate bool
+	// MetricsPublic serves /metrics without the admin token.
+	MetricsPublic bool
 
 	Postgres    Postgres
 	S3          S3
@@ -90,6 +92,7 @@ var Vars = [][3]string{
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
 	{"MAX_FILLS", "64", "fills in flight per replica; a miss beyond it answers 503 with Retry-After"},
 	{"FILL_ABANDON_AFTER", "10s", "a fill larger than 16 MiB whose clients all left is cancelled after this long (nothing stored)"},
+	{"METRICS_PUBLIC", "false", "serve /metrics without the admin token"},
 	{"UPSTREAM_ALLOW_PRIVATE", "false", "let hosts an upstream names (redirects, files on other hosts, token realms) be private or loopback addresses"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
@@ -203,6 +206,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.S3.Secure, err = strconv.ParseBool(get("MINIO_SECURE", "false")); err != nil {
 		return nil, fmt.Errorf("MINIO_SECURE=%q: want true or false", getenv("MINIO_SECURE"))
+	}
+	if c.MetricsPublic, err = strconv.ParseBool(get("METRICS_PUBLIC", "false")); err != nil {
+		return nil, fmt.Errorf("METRICS_PUBLIC=%q: want true or false", getenv("METRICS_PUBLIC"))
 	}
 	if c.UpstreamAllowPrivate, err = strconv.ParseBool(get("UPSTREAM_ALLOW_PRIVATE", "false")); err != nil {
 		return nil, fmt.Errorf("UPSTREAM_ALLOW_PRIVATE=%q: want true or false", getenv("UPSTREAM_ALLOW_PRIVATE"))

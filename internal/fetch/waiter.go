@@ -68,7 +68,9 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, pat
 	return format.Miss, e.streamBody(ctx, w, f)
 }
 
-func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) { missHeaders(w.Header(), f.header, f.size) }
+func (e *Engine) streamHeaders(w http.ResponseWriter, f *fill) {
+	missHeaders(w.Header(), f.header, f.size)
+}
 
 // missHeaders are the headers of an answer straight from the upstream:
 // the upstream headers worth keeping, and its length when known.

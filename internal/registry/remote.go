@@ -87,6 +87,9 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 		{"mutable_patterns", r.MutablePatterns, &c.mutable},
 		{"immutable_patterns", r.ImmutablePatterns, &c.immutable},
 	} {
+		if len(p.src) > maxPatterns {
+			return nil, apierr.New(apierr.ErrInvalid, "%s: at most %d patterns, got %d", p.field, maxPatterns, len(p.src))
+		}
 		for _, src := range p.src {
 			re, err := regexp.Compile(src)
 			if err != nil {
@@ -97,6 +100,10 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 	}
 	return c, nil
 }
+
+// maxPatterns bounds each pattern list: every request is matched against
+// them.
+const maxPatterns = 256
 
 // maxAllowedHosts bounds allowed_hosts (each is checked per request).
 const maxAllowedHosts = 64

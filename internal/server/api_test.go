@@ -44,18 +44,19 @@ func TestRemoteValidationStoresNothing(t *testing.T) {
 		return m
 	}
 	cases := map[string]any{
-		"unknown type":     with("package_type", "cobol"),
-		"bad name":         with("name", "has space"),
-		"traversal name":   with("name", ".."),
-		"bad url":          with("base_url", "ftp://x"),
-		"relative url":     with("base_url", "/just/a/path"),
-		"bad regex":        with("patterns", []string{"("}),
-		"bad mutable":      with("mutable_patterns", []string{"[z-a]"}),
-		"negative ttl":     with("mutable_ttl", -1),
-		"negative imm ttl": with("immutable_ttl", -5),
-		"unknown field":    with("colour", "blue"),
-		"missing url":      map[string]any{"name": "x", "package_type": "generic"},
-		"not json":         "{nope",
+		"unknown type":      with("package_type", "cobol"),
+		"bad name":          with("name", "has space"),
+		"traversal name":    with("name", ".."),
+		"bad url":           with("base_url", "ftp://x"),
+		"relative url":      with("base_url", "/just/a/path"),
+		"bad regex":         with("patterns", []string{"("}),
+		"bad mutable":       with("mutable_patterns", []string{"[z-a]"}),
+		"negative ttl":      with("mutable_ttl", -1),
+		"negative imm ttl":  with("immutable_ttl", -5),
+		"unknown field":     with("colour", "blue"),
+		"too many patterns": with("patterns", make([]string, 257)),
+		"missing url":       map[string]any{"name": "x", "package_type": "generic"},
+		"not json":          "{nope",
 	}
 	for name, body := range cases {
 		var out map[string]string
@@ -334,7 +335,12 @@ func TestProbeStatsEventsMetrics(t *testing.T) {
 		h.api("GET", "/api/v2/stats", nil, &st)
 		return st.Totals["hits"] == 1 && st.Totals["misses"] == 1 && st.Totals["objects"] == 1 && st.Totals["bytes_fetched"] == 8
 	})
-	resp, err := http.Get(h.srv.URL + "/metrics")
+	if resp, _ := http.Get(h.srv.URL + "/metrics"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("metrics without the token: %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("GET", h.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "bearer test-token-0123456789") // the scheme is case-insensitive
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,6 +387,12 @@ func TestHealthReportsDownBackend(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&out)
 	if resp.StatusCode != 503 || out.Status != "down" || out.Checks["db"].Status != "down" || out.Checks["storage"].Status != "ok" {
 		t.Fatalf("health with the database closed: %d %+v", resp.StatusCode, out)
+	}
+	if out.Checks["db"].Error != "" {
+		t.Fatalf("health shows error texts to anyone: %+v", out)
+	}
+	if h.api("GET", "/api/v2/health", nil, &out); out.Checks["db"].Error == "" {
+		t.Fatalf("the admin sees no error text: %+v", out)
 	}
 	// A storage error is never a miss: no upstream request, a clear 503.
 	if resp, body, _ := h.get("/api/v1/remote/r/f"); resp.StatusCode != 503 || up.hits.Load() != 0 {

@@ -116,7 +116,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		// replica: degraded, not down.
 		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping, Degrades: true},
 	}}
-	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL}
+	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL,
+		metricsAuth: mgmt.RequireToken}
+	if cfg.MetricsPublic {
+		a.Server.metricsAuth = func(h http.Handler) http.Handler { return h }
+	}
 	return a, nil
 }
 

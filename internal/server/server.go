@@ -26,6 +26,8 @@ type Server struct {
 	// publicURL is PUBLIC_URL: how clients reach this server, for types
 	// that write absolute URLs into what they serve ("" = from the request).
 	publicURL string
+	// metricsAuth guards /metrics (the admin token unless METRICS_PUBLIC).
+	metricsAuth func(http.Handler) http.Handler
 }
 
 // typeRoute is a route a package type mounted (format.FrontEnd).
@@ -66,7 +68,7 @@ func (s *Server) Handler() http.Handler {
 	banner += "\nmanagement: /api/v2 (Bearer token)\n"
 	mux := http.NewServeMux()
 	mux.Handle("/api/v2/", s.api)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /metrics", s.metricsAuth(s.metrics.Handler()))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { writeText(w, banner) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s", r.URL.Path))
