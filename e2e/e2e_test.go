@@ -253,3 +253,40 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%v %q", err, out)
 	}
 }
+
+// The binary keeps DATA_DIR to its own user: the directory 0700, the
+// database, the admin token and the secrets key 0600, and credentials are
+// not in the database in plain text.
+func TestDataDirPrivateAndSecretsSealed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(dir, 0o755); err != nil { // an earlier version's mode
+		t.Fatal(err)
+	}
+	p := start(t, dir)
+	token, _ := os.ReadFile(filepath.Join(dir, "admin-token"))
+	body := `{"name":"private","package_type":"generic","base_url":"http://127.0.0.1:9/","username":"alice","password":"hunter2-at-rest"}`
+	req, _ := http.NewRequest("POST", p.url+"/api/v2/remotes", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create remote: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	p.stop()
+	for name, want := range map[string]os.FileMode{".": 0o700, "artifactapi.db": 0o600, "admin-token": 0o600, "secrets-key": 0o600} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", name, got, want)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "artifactapi.db*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "hunter2-at-rest") {
+			t.Fatalf("%s holds the password in plain text", f)
+		}
+	}
+}

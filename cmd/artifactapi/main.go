@@ -64,6 +64,9 @@ func serve() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Everything the server writes (database, tokens, keys, blobs, spools)
+	// is for its own user only.
+	syscall.Umask(0o077)
 	app, err := server.Open(ctx, cfg, log, version)
 	if err != nil {
 		return err

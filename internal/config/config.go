@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/artifactapi/artifactapi/internal/secrets"
 )
 
 // Config is every setting, typed and validated.
@@ -21,9 +23,12 @@ type Config struct {
 	StorageDriver string
 	StateDriver   string
 	AdminToken    string
-	PublicURL     string
-	LogLevel      slog.Level
-	LogFormat     string
+	// SecretsKey seals upstream credentials at rest ("" on the embedded
+	// default: generated into DATA_DIR/secrets-key).
+	SecretsKey string
+	PublicURL  string
+	LogLevel   slog.Level
+	LogFormat  string
 
 	FillTimeout time.Duration
 	IdleTimeout time.Duration
@@ -83,6 +88,7 @@ var Vars = [][3]string{
 	{"STORAGE_DRIVER", "fs", "blob store: fs | s3"},
 	{"STATE_DRIVER", "memory", "locks, TTL keys, breakers, events: memory | redis"},
 	{"ADMIN_TOKEN", "(generated into DATA_DIR/admin-token)", "bearer token for /api/v2"},
+	{"SECRETS_KEY", "(generated into DATA_DIR/secrets-key)", "key(s) that encrypt upstream credentials at rest: NEW[,OLD...], 32 bytes each in base64 or hex"},
 	{"PUBLIC_URL", "(from the request)", "external base URL used in rewritten metadata"},
 	{"LOG_LEVEL", "info", "debug | info | warn | error"},
 	{"LOG_FORMAT", "text", "text | json"},
@@ -129,6 +135,7 @@ func Load(getenv Getenv) (*Config, error) {
 		StorageDriver: get("STORAGE_DRIVER", "fs"),
 		StateDriver:   get("STATE_DRIVER", "memory"),
 		AdminToken:    getenv("ADMIN_TOKEN"),
+		SecretsKey:    strings.TrimSpace(getenv("SECRETS_KEY")),
 		PublicURL:     get("PUBLIC_URL", ""),
 		LogFormat:     get("LOG_FORMAT", "text"),
 		RedisURL:      get("REDIS_URL", "redis://localhost:6379/0"),
@@ -167,6 +174,14 @@ func Load(getenv Getenv) (*Config, error) {
 		// A generated token lives in one replica's DATA_DIR; the others
 		// would not accept it.
 		return nil, fmt.Errorf("ADMIN_TOKEN: required with DB_DRIVER=%s, so every replica accepts the same token", c.DBDriver)
+	}
+	if c.SecretsKey == "" && c.DBDriver != "sqlite" {
+		return nil, fmt.Errorf("SECRETS_KEY: required with DB_DRIVER=%s, so every replica reads the credentials the others stored (openssl rand -base64 32)", c.DBDriver)
+	}
+	if c.SecretsKey != "" {
+		if _, err := secrets.Parse(c.SecretsKey); err != nil {
+			return nil, fmt.Errorf("SECRETS_KEY: %v", err)
+		}
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return nil, fmt.Errorf("ADMIN_TOKEN: too short (%d characters); use at least 16", len(c.AdminToken))

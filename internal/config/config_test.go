@@ -25,7 +25,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	for name, val := range map[string]string{
 		"DB_DRIVER": "mysql", "STORAGE_DRIVER": "gcs", "STATE_DRIVER": "etcd", "LISTEN_ADDR": "8000",
 		"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "PUBLIC_URL": "ftp://x", "ADMIN_TOKEN": "short",
-		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never",
+		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never", "SECRETS_KEY": "short",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.HasPrefix(err.Error(), name+"=") && !strings.HasPrefix(err.Error(), name+":") {
@@ -37,14 +37,14 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 // The seed's table: DBUSER and DBNAME default to artifacts, DBPASS to
 // empty, and an empty DBPASS is honoured rather than replaced.
 func TestPostgresSeedDefaults(t *testing.T) {
-	c, err := Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789"}))
+	c, err := Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789", "SECRETS_KEY": "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY="}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := c.Postgres.DSN(), "postgres://artifacts@localhost:5432/artifacts"; got != want {
 		t.Errorf("default DSN = %q, want %q", got, want)
 	}
-	c, err = Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789", "DBUSER": "u", "DBPASS": "p w", "DBNAME": "d"}))
+	c, err = Load(env(map[string]string{"DB_DRIVER": "postgres", "ADMIN_TOKEN": "0123456789abcdef0123456789", "SECRETS_KEY": "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=", "DBUSER": "u", "DBPASS": "p w", "DBNAME": "d"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/recorder"
 	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/secrets"
 	"github.com/artifactapi/artifactapi/internal/state"
 	"github.com/artifactapi/artifactapi/internal/state/memory"
 	redisstate "github.com/artifactapi/artifactapi/internal/state/redis"
@@ -53,13 +54,30 @@ type App struct {
 // Open builds every backend named by cfg and starts background work. Any
 // backend that cannot be opened stops the start with an error naming it.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	// DATA_DIR holds the database, the admin token and the secrets key:
+	// for this service's user only.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("DATA_DIR=%q: %w", cfg.DataDir, err)
+	}
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("DATA_DIR=%q: %w", cfg.DataDir, err)
 	}
 	a := &App{log: log}
-	var err error
-	if a.Meta, err = openMeta(ctx, cfg); err != nil {
+	keys, err := secretsKey(cfg, log)
+	if err != nil {
 		return nil, err
+	}
+	plain, err := openMeta(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sealed := &secrets.Store{Store: plain, Keys: keys}
+	a.Meta = sealed
+	if n, err := sealed.Reseal(ctx); err != nil {
+		a.Meta.Close()
+		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+	} else if n > 0 {
+		log.Info("upstream credentials sealed with the current SECRETS_KEY", "remotes", n)
 	}
 	if a.Blobs, err = openBlobs(ctx, cfg, log); err != nil {
 		a.Meta.Close()
@@ -148,9 +166,17 @@ func (a *App) Close() {
 func openMeta(ctx context.Context, cfg *config.Config) (meta.Store, error) {
 	switch cfg.DBDriver {
 	case "sqlite":
-		s, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "artifactapi.db"))
+		path := filepath.Join(cfg.DataDir, "artifactapi.db")
+		s, err := sqlite.Open(ctx, path)
 		if err != nil {
 			return nil, fmt.Errorf("DB_DRIVER=sqlite: %w", err)
+		}
+		// Files of an earlier version (or created under a loose umask).
+		for _, f := range []string{path, path + "-wal", path + "-shm"} {
+			if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+				s.Close()
+				return nil, fmt.Errorf("DB_DRIVER=sqlite: %w", err)
+			}
 		}
 		return s, nil
 	case "postgres":
@@ -211,6 +237,35 @@ func replicaID() string {
 	b := make([]byte, 2)
 	rand.Read(b)
 	return fmt.Sprintf("%s:%d:%s", hostname, os.Getpid(), hex.EncodeToString(b))
+}
+
+// secretsKey is SECRETS_KEY, or the key kept in DATA_DIR/secrets-key,
+// generated (mode 0600) on first start of the embedded default.
+func secretsKey(cfg *config.Config, log *slog.Logger) (*secrets.Keyring, error) {
+	spec := cfg.SecretsKey
+	if spec == "" {
+		path := filepath.Join(cfg.DataDir, "secrets-key")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			spec = strings.TrimSpace(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			if spec, err = secrets.Generate(); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path, []byte(spec+"\n"), 0o600); err != nil {
+				return nil, fmt.Errorf("SECRETS_KEY unset and cannot write %s: %w", path, err)
+			}
+			log.Info("generated the key that seals upstream credentials", "path", path)
+		default:
+			return nil, fmt.Errorf("SECRETS_KEY unset and %s unreadable: %w", path, err)
+		}
+	}
+	k, err := secrets.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+	}
+	return k, nil
 }
 
 // adminToken is ADMIN_TOKEN, or the token kept in DATA_DIR/admin-token,

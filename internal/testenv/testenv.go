@@ -111,6 +111,7 @@ func ScaleOut(t testing.TB) map[string]string {
 		"MINIO_SECRET_KEY": s3.SecretKey, "MINIO_SECURE": strconv.FormatBool(s3.Secure), "MINIO_BUCKET": Unique("b-"),
 		"STATE_DRIVER": "redis", "REDIS_URL": Redis(t), "REDIS_PREFIX": Unique("t") + ":",
 		"ADMIN_TOKEN": "test-token-0123456789",
+		"SECRETS_KEY": "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=", // shared by the replicas of a test
 	}
 }
 
