@@ -4,7 +4,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test e2e lint fmt bench bench-scaleout provider clean
+.PHONY: build run test e2e fuzz lint fmt bench bench-scaleout provider clean
 
 STATICCHECK_VERSION := v0.8.2
 
@@ -26,6 +26,11 @@ test:
 e2e:
 	scripts/install-clients.sh
 	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -count=1 -timeout 15m ./e2e/
+
+# Every fuzz target for FUZZTIME each (CI runs them briefly).
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 # The Terraform provider, and a CLI config that makes tofu/terraform use it
 # (export TF_CLI_CONFIG_FILE=$(CURDIR)/bin/dev.tfrc).

@@ -27,6 +27,9 @@ func LinkPath(base *url.URL, raw string) string {
 	if abs.Scheme != "http" && abs.Scheme != "https" {
 		return raw
 	}
+	if _, err := url.Parse(abs.Scheme + "://" + abs.Host + "/"); err != nil || abs.Hostname() == "" {
+		return raw // not a host anyone can be reached at ("//::")
+	}
 	p := path.Clean("/" + abs.Path)
 	if abs.Scheme == base.Scheme && abs.Host == base.Host && strings.HasPrefix(p, dir.Path) && p != strings.TrimSuffix(dir.Path, "/") {
 		return escape(strings.TrimPrefix(p, dir.Path))

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target of the module for FUZZTIME each (default 10s)
+# and prints a line per target with the executions it made; a crash fails
+# the run (its input is saved under testdata/fuzz/ by go test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME=${FUZZTIME:-10s}
+failed=0
+while IFS=: read -r file func; do
+  pkg=./$(dirname "$file")
+  name=${func#func }
+  name=${name%%(*}
+  out=$(go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" 2>&1) || { echo "$out"; echo "FAIL $pkg $name"; failed=1; continue; }
+  execs=$(printf '%s\n' "$out" | sed -n 's/.*execs: \([0-9]*\).*/\1/p' | tail -1)
+  printf '%-40s %-28s %s execs\n' "$pkg" "$name" "${execs:-?}"
+done < <(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*(' internal | sort)
+exit $failed
