@@ -27,14 +27,29 @@ func LinkPath(base *url.URL, raw string) string {
 	if abs.Scheme != "http" && abs.Scheme != "https" {
 		return raw
 	}
-	if _, err := url.Parse(abs.Scheme + "://" + abs.Host + "/"); err != nil || abs.Hostname() == "" {
-		return raw // not a host anyone can be reached at ("//::")
+	if _, err := url.Parse(abs.Scheme + "://" + abs.Host + "/"); err != nil || !validHost(abs.Hostname()) {
+		return raw // not a host anyone can be reached at ("//::", "http://../")
 	}
 	p := path.Clean("/" + abs.Path)
 	if abs.Scheme == base.Scheme && abs.Host == base.Host && strings.HasPrefix(p, dir.Path) && p != strings.TrimSuffix(dir.Path, "/") {
 		return escape(strings.TrimPrefix(p, dir.Path))
 	}
 	return ExtPrefix + abs.Scheme + "/" + abs.Host + escape(p)
+}
+
+// validHost admits names and addresses: letters, digits, '-', '.', '_'
+// and the colons of an IPv6 address; never "." or "..", which would turn
+// into path segments.
+func validHost(h string) bool {
+	if h == "" || h == "." || h == ".." {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 func escape(p string) string { return (&url.URL{Path: p}).EscapedPath() }

@@ -147,3 +147,23 @@ func FuzzRewrite(f *testing.F) {
 		}
 	})
 }
+
+// Generators fold long quoted descriptions over several lines; what is
+// inside them is text, never a urls key to rewrite.
+func TestQuotedScalarSpanningLines(t *testing.T) {
+	in := "entries:\n  a:\n  - description: \"a long text that mentions\n      urls:\n      - https://elsewhere.example/evil.tgz \\\" still quoted\"\n    urls:\n    - https://other.example/a-1.0.tgz\n    digest: " + strings.Repeat("a", 64) + "\n    name: a\n    version: 1.0.0\n"
+	var out bytes.Buffer
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "      - https://elsewhere.example/evil.tgz \\\" still quoted\"\n") {
+		t.Fatalf("text inside a quoted string was rewritten:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
+		t.Fatalf("the real urls were not rewritten:\n%s", out.String())
+	}
+	var a any
+	if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
+		t.Fatalf("rewrite is not YAML: %v", err)
+	}
+}

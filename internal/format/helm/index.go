@@ -25,6 +25,9 @@ type line struct {
 	indent    int    // column of the first non-space character
 	keyIndent int    // column of the mapping key, after any "- " markers
 	content   string // from keyIndent, without the line ending
+	// itemIndent is, for a urls key, the column of its items' "-", kept
+	// when they are written anew (what follows them depends on it).
+	itemIndent int
 }
 
 func split(raw string) line {
@@ -88,6 +91,32 @@ func scalar(v string) (string, error) {
 	return strings.TrimSpace(v), nil
 }
 
+// lastItem is the last sequence item of a pending urls block.
+func lastItem(pending []line) line {
+	for i := len(pending) - 1; i > 0; i-- {
+		if !blankOrComment(pending[i]) {
+			return pending[i]
+		}
+	}
+	return pending[0]
+}
+
+// closes reports whether a scalar quoted with q closes in s, reading from
+// index from: an unescaped '"', or a "'" that is not doubled.
+func closes(s string, q byte, from int) bool {
+	for i := from; i < len(s); i++ {
+		switch {
+		case q == '"' && s[i] == '\\':
+			i++
+		case s[i] == q && q == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			i++
+		case s[i] == q:
+			return true
+		}
+	}
+	return false
+}
+
 // flowItems splits "[a, 'b', "c"]".
 func flowItems(v string) ([]string, error) {
 	end := strings.LastIndex(v, "]")
@@ -121,14 +150,44 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 		if len(pending) == 0 {
 			return nil
 		}
-		err := onURLs(pending[0], urls, false)
+		key := pending[0]
+		key.itemIndent = key.keyIndent
+		for _, it := range pending[1:] {
+			if !blankOrComment(it) {
+				key.itemIndent = it.indent
+				break
+			}
+		}
+		err := onURLs(key, urls, false)
 		pending, urls = nil, nil
 		return err
 	}
+	var quote byte // the quote of a scalar that spans lines, until it closes
 	for {
 		raw, err := br.ReadString('\n')
+		if raw != "" && quote != 0 {
+			// Inside a quoted scalar that spans lines (generators fold long
+			// descriptions): text, never keys.
+			if closes(strings.TrimRight(raw, "\r\n"), quote, 0) {
+				quote = 0
+			}
+			if len(pending) > 0 {
+				return fmt.Errorf("unsupported urls item: a quoted string spanning lines")
+			}
+			if err := onLine(split(raw)); err != nil {
+				return err
+			}
+			raw = ""
+		}
 		if raw != "" {
 			l := split(raw)
+			v := l.content
+			if _, rest, ok := l.key(); ok {
+				v = rest
+			}
+			if v != "" && (v[0] == '"' || v[0] == '\'') && !closes(v, v[0], 1) {
+				quote = v[0]
+			}
 			if len(pending) > 0 {
 				if blankOrComment(l) {
 					pending = append(pending, l)
@@ -139,8 +198,14 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 					if err != nil {
 						return err
 					}
+					if strings.TrimSpace(v) == "" {
+						return fmt.Errorf("unsupported urls item: empty, or its value on the next line")
+					}
 					pending, urls = append(pending, l), append(urls, u)
 					continue
+				}
+				if len(pending) > 1 && l.indent > lastItem(pending).indent {
+					return fmt.Errorf("unsupported urls item: a value spanning lines")
 				}
 				if err := flush(); err != nil {
 					return err
@@ -205,7 +270,7 @@ func mapURLs(r io.Reader, w io.Writer, f func(string) string) error {
 			return err
 		}
 		for _, u := range urls {
-			if _, err := fmt.Fprintf(bw, "%s- %s\n", strings.Repeat(" ", l.keyIndent), strconv.Quote(f(u))); err != nil {
+			if _, err := fmt.Fprintf(bw, "%s- %s\n", strings.Repeat(" ", l.itemIndent), strconv.Quote(f(u))); err != nil {
 				return err
 			}
 		}
