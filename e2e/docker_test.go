@@ -123,6 +123,19 @@ func TestSkopeoThroughProxy(t *testing.T) {
 	}
 	run(t, skopeo, sk("copy", "--all", "--src-tls-verify=false", "docker://"+proxy+"/hub/test/app:multi", "dir:"+t.TempDir())...)
 
+	// A remote that requires a pull token: skopeo answers the Basic
+	// challenge with --creds.
+	createRemote(t, p, map[string]any{"name": "privhub", "package_type": "docker", "base_url": "http://" + regAddr, "auth_required": true})
+	resp, body := p.do("POST", "/api/v2/tokens", token, map[string]any{"name": "puller", "repos": []string{"privhub"}})
+	var tok struct{ Token string }
+	if resp.StatusCode != 201 || json.Unmarshal(body, &tok) != nil {
+		t.Fatalf("create token: %d %s", resp.StatusCode, body)
+	}
+	if out, err := exec.Command(skopeo, sk("inspect", "--raw", "--tls-verify=false", "docker://"+proxy+"/privhub/test/app:multi")...).CombinedOutput(); err == nil {
+		t.Fatalf("skopeo without credentials: %s", out)
+	}
+	run(t, skopeo, sk("copy", "--all", "--src-tls-verify=false", "--src-creds", "puller:"+tok.Token, "docker://"+proxy+"/privhub/test/app:multi", "dir:"+t.TempDir())...)
+
 	direct := timed(t, skopeo, sk("copy", "--src-tls-verify=false", "docker://"+regAddr+"/test/big:1", "dir:"+t.TempDir())...)
 	cold := timed(t, skopeo, sk("copy", "--src-tls-verify=false", "docker://"+proxy+"/hub/test/big:1", "dir:"+t.TempDir())...)
 

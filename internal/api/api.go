@@ -16,6 +16,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/events"
 	"github.com/artifactapi/artifactapi/internal/fetch"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/pullauth"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
@@ -44,6 +45,8 @@ type API struct {
 	Checks   []Check
 	Token    string
 	Log      *slog.Logger
+	// Pull is told when a pull token is revoked.
+	Pull *pullauth.Checker
 }
 
 // Handler returns the routes; everything but health requires the token.
@@ -66,10 +69,14 @@ func (a *API) Handler() http.Handler {
 	auth.HandleFunc("GET /api/v2/stats", a.stats)
 	auth.HandleFunc("POST /api/v2/probe", a.probe)
 	auth.HandleFunc("GET /api/v2/events", a.events)
+	auth.HandleFunc("GET /api/v2/tokens", a.listTokens)
+	auth.HandleFunc("POST /api/v2/tokens", a.createToken)
+	auth.HandleFunc("DELETE /api/v2/tokens/{name}", a.deleteToken)
+	auth.HandleFunc("GET /api/v2/audit", a.listAudit)
 	auth.HandleFunc("/api/v2/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	mux.Handle("/api/v2/", a.RequireToken(auth))
+	mux.Handle("/api/v2/", a.RequireToken(a.audited(auth)))
 	return mux
 }
 

@@ -34,6 +34,7 @@ type remoteInput struct {
 	MutablePatterns   []string `json:"mutable_patterns"`
 	ImmutablePatterns []string `json:"immutable_patterns"`
 	AllowedHosts      []string `json:"allowed_hosts"`
+	AuthRequired      *bool    `json:"auth_required"`
 	Username          *string  `json:"username"`
 	Password          *string  `json:"password"`
 	Token             *string  `json:"token"`
@@ -83,6 +84,9 @@ func (a *API) view(r meta.Remote) map[string]json.RawMessage {
 	case r.Username != "" || r.Password != "":
 		auth = "basic"
 	}
+	// auth_required shows what is in force, set or by default.
+	required := r.AuthRequired != nil && *r.AuthRequired || r.AuthRequired == nil && auth != "none"
+	r.AuthRequired = &required
 	r.Username, r.Password, r.Token = "", "", ""
 	for _, s := range []*[]string{&r.Patterns, &r.Blocklist, &r.MutablePatterns, &r.ImmutablePatterns, &r.AllowedHosts} {
 		if *s == nil {
@@ -119,7 +123,7 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	r := meta.Remote{Name: str(in.Name), PackageType: str(in.PackageType), BaseURL: str(in.BaseURL),
 		MutableTTL: defaultMutableTTL, NegativeTTL: registry.DefaultNegativeTTL,
 		Patterns: in.Patterns, Blocklist: in.Blocklist, MutablePatterns: in.MutablePatterns,
-		ImmutablePatterns: in.ImmutablePatterns, AllowedHosts: in.AllowedHosts, Settings: in.settings}
+		ImmutablePatterns: in.ImmutablePatterns, AllowedHosts: in.AllowedHosts, AuthRequired: in.AuthRequired, Settings: in.settings}
 	if in.ImmutableTTL != nil {
 		r.ImmutableTTL = *in.ImmutableTTL
 	}
@@ -178,6 +182,7 @@ func (a *API) createRemote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rem := in.build(nil)
+	auditTarget(r, rem.Name)
 	if err := a.validate(rem); err != nil {
 		a.fail(w, r, err)
 		return

@@ -60,6 +60,7 @@ func (a *API) createVirtual(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := meta.Virtual{Name: str(in.Name), PackageType: str(in.PackageType), Members: in.Members}
+	auditTarget(r, v.Name)
 	if err := a.validateVirtual(v); err != nil {
 		a.fail(w, r, err)
 		return

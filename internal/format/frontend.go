@@ -76,6 +76,11 @@ type Host interface {
 	// request recorded, methods other than GET and HEAD refused, and an
 	// error returned by serve written by fail.
 	Proxy(w http.ResponseWriter, r *http.Request, prefix string, fail ErrorWriter, serve func(x Exchange, name, path string) error)
+	// Authenticate is for requests that name no repository (a registry's
+	// version check): nil when no repository of this type needs a token or
+	// r carries a valid one; otherwise the 401 to answer, whose challenge
+	// it has set on w.
+	Authenticate(w http.ResponseWriter, r *http.Request) error
 	// Remote returns the remote called name if it is of this type.
 	Remote(name string) (Remote, bool)
 	// Virtual returns the members of the virtual called name if it is of

@@ -33,7 +33,16 @@ type Remote struct {
 	// AllowedHosts are hosts ("host" or "host:port") the remote may reach
 	// whatever address they resolve to: a private mirror that an index
 	// links to, or a link-local base_url.
-	AllowedHosts []string  `json:"allowed_hosts"`
+	AllowedHosts []string `json:"allowed_hosts"`
+	// AuthRequired makes pulls need a token; unset, it is on exactly when
+	// the remote has upstream credentials (its content may be private).
+	AuthRequired *bool     `json:"auth_required,omitempty"`
+	// MaxSize bounds the bytes the remote's cache holds (0: only the
+	// global CACHE_MAX_SIZE); the least recently used go first.
+	MaxSize int64 `json:"max_size"`
+	// UnusedDays evicts objects nobody asked for in this many days (0:
+	// never).
+	UnusedDays int64 `json:"unused_days"`
 	Username     string    `json:"username,omitempty"`
 	Password     string    `json:"password,omitempty"`
 	Token        string    `json:"token,omitempty"`
@@ -52,6 +61,30 @@ type Virtual struct {
 	Members     []string  `json:"members"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Token is a named read token for pulls. Its secret is never stored: Hash
+// is the sha256 (hex) of it.
+type Token struct {
+	Name      string    `json:"name"`
+	Hash      string    `json:"-"`
+	Repos     []string  `json:"repos"` // remotes and virtuals it may read; empty: all
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"` // zero: never
+}
+
+// Expired reports whether the token no longer admits anyone.
+func (t Token) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) }
+
+// AuditEntry is one management change: who (which token) did what to what.
+type AuditEntry struct {
+	ID     int64     `json:"id"`
+	Time   time.Time `json:"time"`
+	Actor  string    `json:"actor"`  // "admin" or "token:{name}"
+	Action string    `json:"action"` // "POST /api/v2/remotes"
+	Target string    `json:"target"` // the remote, virtual or token named
+	Status int       `json:"status"`
+	Client string    `json:"client"`
 }
 
 // Object is the row that makes an artifact cached: it is written only after
@@ -147,6 +180,17 @@ type Store interface {
 	UpdateVirtual(ctx context.Context, v Virtual) error
 	DeleteVirtual(ctx context.Context, name string) error
 
+	CreateToken(ctx context.Context, t Token) error
+	ListTokens(ctx context.Context) ([]Token, error)
+	// TokenByHash finds the token whose secret hashes to hash.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	DeleteToken(ctx context.Context, name string) error
+
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit pages newest first: entries with id < before (0: from the
+	// newest).
+	ListAudit(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+
 	GetObject(ctx context.Context, remote, path string) (Object, error)
 	// PutObject inserts or replaces the row for (remote, path).
 	PutObject(ctx context.Context, o Object) error
@@ -157,6 +201,9 @@ type Store interface {
 	// DeleteObjects removes the row at path, or every row under prefix when
 	// path is empty, and returns the removed rows.
 	DeleteObjects(ctx context.Context, remote, path, prefix string) ([]Object, error)
+	// ObjectsByAccess lists rows least recently used first: of remote (""
+	// for every remote), last used before before (zero: any time).
+	ObjectsByAccess(ctx context.Context, remote string, before time.Time, limit int) ([]Object, error)
 	// BlobReferenced reports whether any row still points at sha.
 	BlobReferenced(ctx context.Context, sha string) (bool, error)
 

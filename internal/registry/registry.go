@@ -149,6 +149,47 @@ func (g *Registry) Remote(name string) (*Remote, bool) {
 	return r, ok
 }
 
+// AuthRequired reports whether pulls through name (a remote or a
+// virtual) need a token: a virtual does when any member does, since it
+// serves their content.
+func (g *Registry) AuthRequired(name string) bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if r, ok := g.remotes[name]; ok {
+		return r.AuthRequired()
+	}
+	for _, m := range g.virtuals[name].Members {
+		if r, ok := g.remotes[m]; ok && r.AuthRequired() {
+			return true
+		}
+	}
+	return false
+}
+
+// AnyAuthRequired reports whether a remote or virtual of type typ needs
+// a token for pulls.
+func (g *Registry) AnyAuthRequired(typ string) bool {
+	g.mu.RLock()
+	var names []string
+	for n, r := range g.remotes {
+		if r.PackageType == typ {
+			names = append(names, n)
+		}
+	}
+	for n, v := range g.virtuals {
+		if v.PackageType == typ {
+			names = append(names, n)
+		}
+	}
+	g.mu.RUnlock()
+	for _, n := range names {
+		if g.AuthRequired(n) {
+			return true
+		}
+	}
+	return false
+}
+
 // Virtual returns the virtual called name.
 func (g *Registry) Virtual(name string) (meta.Virtual, bool) {
 	g.mu.RLock()

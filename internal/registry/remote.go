@@ -171,6 +171,14 @@ func (r *Remote) Allowed(path string) error {
 	return err
 }
 
+// AuthRequired reports whether pulls from the remote need a token.
+func (r *Remote) AuthRequired() bool {
+	if r.Remote.AuthRequired != nil {
+		return *r.Remote.AuthRequired
+	}
+	return r.Username != "" || r.Password != "" || r.Token != ""
+}
+
 // RemoteName implements format.Remote.
 func (r *Remote) RemoteName() string { return r.Name }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/meta/postgres"
 	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/metrics"
+	"github.com/artifactapi/artifactapi/internal/pullauth"
 	"github.com/artifactapi/artifactapi/internal/recorder"
 	"github.com/artifactapi/artifactapi/internal/registry"
 	"github.com/artifactapi/artifactapi/internal/secrets"
@@ -127,7 +128,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		return nil, err
 	}
 	a.bg.Go(func() { a.Engine.WatchInvalidations(bg) })
-	mgmt := &api.API{Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
+	pull := &pullauth.Checker{Tokens: a.Meta, Admin: a.Token}
+	mgmt := &api.API{Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
 		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
 		{Name: "storage", Backend: a.Blobs.Name(), Fn: a.Blobs.Check},
 		// Without the state store hits are still served and fills lock per
@@ -135,7 +137,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping, Degrades: true},
 	}}
 	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL,
-		metricsAuth: mgmt.RequireToken}
+		metricsAuth: mgmt.RequireToken, pull: pull}
 	if cfg.MetricsPublic {
 		a.Server.metricsAuth = func(h http.Handler) http.Handler { return h }
 	}

@@ -129,10 +129,10 @@ func TestDockerTokenDanceAndRedirectWithoutCredentials(t *testing.T) {
 	h := newHarness(t, nil)
 	h.dockerRemote("priv", reg.URL, map[string]any{"username": "u", "password": "p"})
 
-	if resp, body, _ := h.get("/v2/priv/team/app/manifests/1.0"); resp.StatusCode != 200 {
+	if resp, body, _ := h.pull("/v2/priv/team/app/manifests/1.0"); resp.StatusCode != 200 {
 		t.Fatalf("manifest behind a token: %d %s", resp.StatusCode, body)
 	}
-	if resp, body, _ := h.get("/v2/priv/team/app/blobs/" + digestOf(layer)); resp.StatusCode != 200 || !bytes.Equal(body, layer) {
+	if resp, body, _ := h.pull("/v2/priv/team/app/blobs/" + digestOf(layer)); resp.StatusCode != 200 || !bytes.Equal(body, layer) {
 		t.Fatalf("redirected blob: %d", resp.StatusCode)
 	}
 	if n := reg.tokenCalls.Load(); n != 1 {
@@ -319,10 +319,10 @@ func TestDockerBasicChallengeAndBadCredentials(t *testing.T) {
 	h := newHarness(t, nil)
 	h.dockerRemote("good", reg.URL, map[string]any{"username": "u", "password": "p"})
 	h.dockerRemote("bad", reg.URL, map[string]any{"username": "u", "password": "wrong"})
-	if resp, body, _ := h.get("/v2/good/team/app/manifests/1.0"); resp.StatusCode != 200 {
+	if resp, body, _ := h.pull("/v2/good/team/app/manifests/1.0"); resp.StatusCode != 200 {
 		t.Fatalf("basic auth: %d %s", resp.StatusCode, body)
 	}
-	resp, body, _ := h.get("/v2/bad/team/app/manifests/1.0")
+	resp, body, _ := h.pull("/v2/bad/team/app/manifests/1.0")
 	if resp.StatusCode != 403 || registryError(t, body) != "DENIED" || !strings.Contains(string(body), "credentials") {
 		t.Fatalf("wrong credentials: %d %s", resp.StatusCode, body)
 	}

@@ -128,7 +128,7 @@ func TestCredentialsStayOnTheirOrigin(t *testing.T) {
 	})
 	h := newHarness(t, nil)
 	h.remote("creds", up.URL, map[string]any{"username": "alice", "password": "s3cret"})
-	if resp, _, _ := h.get("/api/v1/remote/creds/a.bin"); resp.StatusCode != 200 {
+	if resp, _, _ := h.pull("/api/v1/remote/creds/a.bin"); resp.StatusCode != 200 {
 		t.Fatalf("redirected fetch: %d", resp.StatusCode)
 	}
 	if s, _ := sent.Load().(string); !strings.HasPrefix(s, "Basic ") {
@@ -152,7 +152,7 @@ func TestDockerRealmGetsCredentialsOnlyWhenSafe(t *testing.T) {
 	reg.push("team/app", "1.0", ociManifest, []byte("layer"))
 	h := newHarness(t, nil)
 	h.dockerRemote("hub", reg.URL, map[string]any{"username": "alice", "password": "s3cret"})
-	if resp, body, _ := h.get("/v2/hub/team/app/manifests/1.0"); resp.StatusCode != 200 {
+	if resp, body, _ := h.pull("/v2/hub/team/app/manifests/1.0"); resp.StatusCode != 200 {
 		t.Fatalf("pull through a foreign realm: %d %s", resp.StatusCode, body)
 	}
 	if a, _ := sawAuth.Load().(string); a != "" {
@@ -163,7 +163,7 @@ func TestDockerRealmGetsCredentialsOnlyWhenSafe(t *testing.T) {
 	own.token = "tok"
 	own.push("team/app", "1.0", ociManifest, []byte("layer"))
 	h.dockerRemote("own", own.URL, map[string]any{"username": "alice", "password": "s3cret"})
-	if resp, _, _ := h.get("/v2/own/team/app/manifests/1.0"); resp.StatusCode != 200 || own.tokenCalls.Load() == 0 {
+	if resp, _, _ := h.pull("/v2/own/team/app/manifests/1.0"); resp.StatusCode != 200 || own.tokenCalls.Load() == 0 {
 		t.Fatalf("own realm: %d, %d token calls", resp.StatusCode, own.tokenCalls.Load())
 	}
 	if a, _ := own.tokenAuth.Load().(string); !strings.HasPrefix(a, "Basic ") {

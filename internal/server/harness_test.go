@@ -109,6 +109,13 @@ func (h *harness) get(path string, hdr ...string) (*http.Response, []byte, error
 	return resp, b, err
 }
 
+// pull is get with the admin token, as a client of a remote that requires
+// authentication sends it (remotes with upstream credentials do).
+func (h *harness) pull(path string, hdr ...string) (*http.Response, []byte, error) {
+	h.t.Helper()
+	return h.get(path, append([]string{"Authorization", "Bearer test-token-0123456789"}, hdr...)...)
+}
+
 // objects lists what is cached for a remote.
 func (h *harness) objects(remote string) []map[string]any {
 	var out struct{ Objects []map[string]any }

@@ -21,6 +21,17 @@ func (h *host) Proxy(w http.ResponseWriter, r *http.Request, prefix string, fail
 	h.s.proxy(w, r, prefix, fail, func(rec *respRecorder, name, path string) error { return serve(rec, name, path) })
 }
 
+func (h *host) Authenticate(w http.ResponseWriter, r *http.Request) error {
+	if !h.s.reg.AnyAuthRequired(h.typ) {
+		return nil
+	}
+	err := h.s.pull.Allow(r.Context(), r, "")
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", basicChallenge)
+	}
+	return err
+}
+
 func (h *host) Remote(name string) (format.Remote, bool) {
 	rem, ok := h.s.reg.Remote(name)
 	if !ok || rem.PackageType != h.typ {

@@ -55,6 +55,10 @@ func splitProxyPath(urlPath, prefix string) (name, path string, err error) {
 	return name, path, err
 }
 
+// basicChallenge is what a pull without a token is answered with: every
+// package client answers Basic with its configured credentials.
+const basicChallenge = `Basic realm="artifactapi"`
+
 func plainErr(w http.ResponseWriter, _ *http.Request, err error) { apierr.WriteJSON(w, err) }
 
 // proxy is what every proxy route shares: path checks, the access record,
@@ -67,6 +71,11 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, prefix string, fa
 	defer rec.done()
 	if err == nil {
 		err = s.methodOK(r)
+	}
+	if err == nil && s.reg.AuthRequired(name) {
+		if err = s.pull.Allow(r.Context(), r, name); apierr.Status(err) == http.StatusUnauthorized {
+			rec.Header().Set("WWW-Authenticate", basicChallenge)
+		}
 	}
 	if err == nil {
 		err = serve(rec, name, path)

@@ -9,6 +9,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/metrics"
+	"github.com/artifactapi/artifactapi/internal/pullauth"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
@@ -26,6 +27,8 @@ type Server struct {
 	// publicURL is PUBLIC_URL: how clients reach this server, for types
 	// that write absolute URLs into what they serve ("" = from the request).
 	publicURL string
+	// pull admits pulls from remotes and virtuals that require a token.
+	pull *pullauth.Checker
 	// metricsAuth guards /metrics (the admin token unless METRICS_PUBLIC).
 	metricsAuth func(http.Handler) http.Handler
 }

@@ -36,6 +36,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		} else if strings.HasSuffix(path, "/tags/list") {
 			code = "NAME_UNKNOWN"
 		}
+	case status == http.StatusUnauthorized:
+		code = "UNAUTHORIZED"
 	case status == http.StatusForbidden:
 		code = "DENIED"
 	case status == http.StatusTooManyRequests:

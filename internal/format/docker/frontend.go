@@ -30,7 +30,13 @@ func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Docker-Distribution-API-Version", "registry/2.0")
 	if r.URL.Path == "/v2/" || r.URL.Path == "/v2" {
-		// The version check: anonymous pulls, so 200 rather than a challenge.
+		// The version check: 200 for anonymous pulls, unless a repository
+		// needs a token and none came: clients learn the challenge here and
+		// send their credentials with every request after.
+		if err := f.host.Authenticate(w, r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		h.Set("Content-Type", "application/json")
 		w.Write([]byte("{}"))
 		return

@@ -207,6 +207,76 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("access rows %d %v, want %d", n, err, len(rows))
 		}
 	})
+	t.Run("ObjectsByAccess", func(t *testing.T) {
+		s := newStore(t)
+		base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+		for i, r := range []string{"a", "b", "a", "b"} {
+			at := base.Add(time.Duration(i) * time.Minute)
+			o := meta.Object{Remote: r, Path: fmt.Sprint("p", i), SHA256: fmt.Sprintf("%064d", i), Size: 10, FetchedAt: at, LastAccess: at}
+			if err := s.PutObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := s.ObjectsByAccess(ctx, "", time.Time{}, 10)
+		if err != nil || len(all) != 4 || all[0].Path != "p0" || all[3].Path != "p3" {
+			t.Fatalf("all by access: %v %v", all, err)
+		}
+		if b, _ := s.ObjectsByAccess(ctx, "b", time.Time{}, 1); len(b) != 1 || b[0].Path != "p1" {
+			t.Fatalf("remote b, oldest: %v", b)
+		}
+		if old, _ := s.ObjectsByAccess(ctx, "", base.Add(90*time.Second), 10); len(old) != 2 || old[1].Path != "p1" {
+			t.Fatalf("used before 1m30s: %v", old)
+		}
+	})
+	t.Run("TokensAndAudit", func(t *testing.T) {
+		s := newStore(t)
+		exp := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)
+		tok := meta.Token{Name: "ci", Hash: "h1", Repos: []string{"npmjs", "pypi"}, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), ExpiresAt: exp}
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateToken(ctx, meta.Token{Name: "ci", Hash: "h2", CreatedAt: time.Now()}); !errors.Is(err, meta.ErrExists) {
+			t.Fatalf("duplicate name: %v", err)
+		}
+		if err := s.CreateToken(ctx, meta.Token{Name: "all", Hash: "h3", CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TokenByHash(ctx, "h1")
+		if err != nil || got.Name != "ci" || !reflect.DeepEqual(got.Repos, tok.Repos) || !got.ExpiresAt.Equal(exp) {
+			t.Fatalf("by hash: %+v %v", got, err)
+		}
+		if all, _ := s.TokenByHash(ctx, "h3"); !all.ExpiresAt.IsZero() || len(all.Repos) != 0 {
+			t.Fatalf("token without expiry or repos: %+v", all)
+		}
+		if _, err := s.TokenByHash(ctx, "nope"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("unknown hash: %v", err)
+		}
+		if list, _ := s.ListTokens(ctx); len(list) != 2 || list[0].Name != "all" {
+			t.Fatalf("list: %+v", list)
+		}
+		if err := s.DeleteToken(ctx, "ci"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TokenByHash(ctx, "h1"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("revoked token still found: %v", err)
+		}
+		if err := s.DeleteToken(ctx, "ci"); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("delete twice: %v", err)
+		}
+		for i := range 5 {
+			if err := s.AppendAudit(ctx, meta.AuditEntry{Time: time.Now(), Actor: "admin", Action: "POST /api/v2/remotes", Target: fmt.Sprint("r", i), Status: 201}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, err := s.ListAudit(ctx, 0, 3)
+		if err != nil || len(page) != 3 || page[0].Target != "r4" || page[0].ID <= page[1].ID {
+			t.Fatalf("audit page: %+v %v", page, err)
+		}
+		rest, _ := s.ListAudit(ctx, page[2].ID, 10)
+		if len(rest) != 2 || rest[1].Target != "r0" {
+			t.Fatalf("audit rest: %+v", rest)
+		}
+	})
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(ctx); err != nil {
 			t.Fatal(err)

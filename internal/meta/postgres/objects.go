@@ -75,6 +75,16 @@ func (s *Store) ListObjects(ctx context.Context, remote, prefix, after string, l
 		WHERE `+prefixWhere+` AND path > $3 ORDER BY path LIMIT $4`, remote, prefix, after, limit))
 }
 
+// ObjectsByAccess implements meta.Store.
+func (s *Store) ObjectsByAccess(ctx context.Context, remote string, before time.Time, limit int) ([]meta.Object, error) {
+	if before.IsZero() {
+		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return collectObjects(s.pool.Query(ctx, `SELECT `+objectCols+` FROM objects
+		WHERE ($1 = '' OR remote = $1) AND coalesce(last_access, fetched_at) < $2 ORDER BY coalesce(last_access, fetched_at) LIMIT $3`,
+		remote, before, limit))
+}
+
 // DeleteObjects implements meta.Store.
 func (s *Store) DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error) {
 	where, args := `remote = $1 AND path = $2`, []any{remote, path}

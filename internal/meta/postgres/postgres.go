@@ -146,6 +146,23 @@ var migrations = []string{
 		client text NOT NULL
 	);
 	CREATE INDEX access_log_at ON access_log (at);`,
+	`CREATE TABLE tokens (
+		name text PRIMARY KEY,
+		hash text NOT NULL UNIQUE,
+		repos jsonb NOT NULL,
+		created_at timestamptz NOT NULL,
+		expires_at timestamptz
+	);
+	CREATE TABLE audit (
+		id bigserial PRIMARY KEY,
+		at timestamptz NOT NULL,
+		actor text NOT NULL,
+		action text NOT NULL,
+		target text NOT NULL,
+		status integer NOT NULL,
+		client text NOT NULL
+	);`,
+	`CREATE INDEX objects_last_access ON objects (last_access);`,
 }
 
 func isUnique(err error) bool {

@@ -53,9 +53,22 @@ func (s *Store) TouchObject(ctx context.Context, remote, path string, fetched, e
 
 // ListObjects implements meta.Store.
 func (s *Store) ListObjects(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects
+	return collectObjects(s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects
 		WHERE remote = ? AND path > ? AND substr(path, 1, length(?)) = ? ORDER BY path LIMIT ?`,
-		remote, after, prefix, prefix, limit)
+		remote, after, prefix, prefix, limit))
+}
+
+// ObjectsByAccess implements meta.Store.
+func (s *Store) ObjectsByAccess(ctx context.Context, remote string, before time.Time, limit int) ([]meta.Object, error) {
+	end := int64(1<<63 - 1)
+	if !before.IsZero() {
+		end = before.UnixNano()
+	}
+	return collectObjects(s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects
+		WHERE (? = '' OR remote = ?) AND last_access < ? ORDER BY last_access LIMIT ?`, remote, remote, end, limit))
+}
+
+func collectObjects(rows *sql.Rows, err error) ([]meta.Object, error) {
 	if err != nil {
 		return nil, err
 	}

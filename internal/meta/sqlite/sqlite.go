@@ -119,6 +119,23 @@ var migrations = []string{
 		client TEXT NOT NULL
 	);
 	CREATE INDEX access_log_at ON access_log (at);`,
+	`CREATE TABLE tokens (
+		name TEXT PRIMARY KEY,
+		hash TEXT NOT NULL UNIQUE,
+		repos TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL
+	);
+	CREATE TABLE audit (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		at INTEGER NOT NULL,
+		actor TEXT NOT NULL,
+		action TEXT NOT NULL,
+		target TEXT NOT NULL,
+		status INTEGER NOT NULL,
+		client TEXT NOT NULL
+	);`,
+	`CREATE INDEX objects_last_access ON objects (last_access);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -43,6 +43,7 @@ type Remote struct {
 	MutablePatterns   []string `json:"mutable_patterns"`
 	ImmutablePatterns []string `json:"immutable_patterns"`
 	AllowedHosts      []string `json:"allowed_hosts"`
+	AuthRequired      *bool    `json:"auth_required,omitempty"`
 	Username          string   `json:"username,omitempty"`
 	Password          string   `json:"password,omitempty"`
 	Token             string   `json:"token,omitempty"`
@@ -73,7 +74,7 @@ func (r Remote) MarshalJSON() ([]byte, error) {
 
 // remoteFields are the keys that are not settings.
 var remoteFields = map[string]bool{"name": true, "package_type": true, "base_url": true, "immutable_ttl": true, "mutable_ttl": true,
-	"negative_ttl": true, "patterns": true, "allowed_hosts": true, "blocklist": true, "mutable_patterns": true, "immutable_patterns": true,
+	"negative_ttl": true, "patterns": true, "allowed_hosts": true, "auth_required": true, "blocklist": true, "mutable_patterns": true, "immutable_patterns": true,
 	"username": true, "password": true, "token": true, "auth": true, "created_at": true, "updated_at": true}
 
 // UnmarshalJSON keeps every key that is not a field above as a setting.

@@ -31,6 +31,7 @@ type remoteDataModel struct {
 	MutablePatterns   types.List   `tfsdk:"mutable_patterns"`
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
 	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
+	AuthRequired      types.Bool   `tfsdk:"auth_required"`
 }
 
 func (d *remoteDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -59,6 +60,7 @@ func (d *remoteDataSource) schema() schema.Schema {
 			"mutable_patterns":   strs("Paths forced mutable."),
 			"immutable_patterns": strs("Paths forced immutable."),
 			"allowed_hosts":      strs("Hosts the remote may reach whatever address they resolve to."),
+			"auth_required":      schema.BoolAttribute{Computed: true, Description: "Pulls need a pull token."},
 		},
 	}
 	// Every type's settings, null on remotes of other types.
@@ -113,7 +115,7 @@ func (d *remoteDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	m := remoteDataModel{Name: types.StringValue(a.Name), PackageType: types.StringValue(a.PackageType), BaseURL: types.StringValue(a.BaseURL),
 		ImmutableTTL: types.Int64Value(a.ImmutableTTL), MutableTTL: types.Int64Value(a.MutableTTL), NegativeTTL: types.Int64Value(a.NegativeTTL),
 		Patterns: list(a.Patterns), Blocklist: list(a.Blocklist), MutablePatterns: list(a.MutablePatterns), ImmutablePatterns: list(a.ImmutablePatterns),
-		AllowedHosts: list(a.AllowedHosts)}
+		AllowedHosts: list(a.AllowedHosts), AuthRequired: types.BoolValue(a.AuthRequired != nil && *a.AuthRequired)}
 	values := map[string]attr.Value{}
 	for _, s := range allSettings() {
 		values[s.field.Name] = s.field.null()

@@ -49,6 +49,7 @@ type commonModel struct {
 	MutablePatterns   types.List   `tfsdk:"mutable_patterns"`
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
 	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
+	AuthRequired      types.Bool   `tfsdk:"auth_required"`
 	Username          types.String `tfsdk:"username"`
 	Password          types.String `tfsdk:"password"`
 	Token             types.String `tfsdk:"token"`
@@ -97,6 +98,10 @@ func (r *remoteResource) schema() schema.Schema {
 		"blocklist":          patternList("Path regular expressions that are always refused (checked first)."),
 		"mutable_patterns":   patternList("Paths treated as mutable whatever the package type says."),
 		"immutable_patterns": patternList("Paths treated as immutable whatever the package type says."),
+		// No UseStateForUnknown: the default follows the credentials, so an
+		// unset value is known only after apply when anything changes.
+		"auth_required": schema.BoolAttribute{Optional: true, Computed: true,
+			Description: "Pulls need a pull token. Unset: on exactly when the remote has upstream credentials."},
 		"allowed_hosts": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyList),
 			Description: "Hosts (\"host\" or \"host:port\") this remote may reach whatever address they resolve to: a private host an index links to, or a link-local base_url. Other hosts the upstream names must be public unless the server runs with UPSTREAM_ALLOW_PRIVATE."},
 		"username": schema.StringAttribute{Optional: true, Description: "Upstream user name. Write-only: the server never returns it."},
@@ -189,10 +194,19 @@ func (r *remoteResource) toAPI(ctx context.Context, m remoteModel, diags *diag.D
 		ImmutableTTL: m.ImmutableTTL.ValueInt64(), MutableTTL: m.MutableTTL.ValueInt64(), NegativeTTL: m.NegativeTTL.ValueInt64(),
 		Patterns: stringsOf(ctx, m.Patterns, diags), Blocklist: stringsOf(ctx, m.Blocklist, diags),
 		MutablePatterns: stringsOf(ctx, m.MutablePatterns, diags), ImmutablePatterns: stringsOf(ctx, m.ImmutablePatterns, diags),
-		AllowedHosts: stringsOf(ctx, m.AllowedHosts, diags),
-		Username:     m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
+		AllowedHosts: stringsOf(ctx, m.AllowedHosts, diags), AuthRequired: boolPtr(m.AuthRequired),
+		Username: m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
 		Settings: r.settingsToAPI(ctx, m, diags),
 	}
+}
+
+// boolPtr is nil for an unset (null or unknown) value: the server decides.
+func boolPtr(v types.Bool) *bool {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	b := v.ValueBool()
+	return &b
 }
 
 func (r *remoteResource) settingsToAPI(ctx context.Context, m remoteModel, diags *diag.Diagnostics) map[string]json.RawMessage {
@@ -213,6 +227,7 @@ func (r *remoteResource) fromAPI(a *client.Remote, m remoteModel, diags *diag.Di
 	m.Patterns, m.Blocklist = list(a.Patterns), list(a.Blocklist)
 	m.MutablePatterns, m.ImmutablePatterns = list(a.MutablePatterns), list(a.ImmutablePatterns)
 	m.AllowedHosts = list(a.AllowedHosts)
+	m.AuthRequired = types.BoolValue(a.AuthRequired != nil && *a.AuthRequired)
 	m.settings = map[string]attr.Value{}
 	for _, f := range r.fields() {
 		m.settings[f.Name] = f.fromJSON(a.Settings[f.Name], diags)
