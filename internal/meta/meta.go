@@ -36,18 +36,18 @@ type Remote struct {
 	AllowedHosts []string `json:"allowed_hosts"`
 	// AuthRequired makes pulls need a token; unset, it is on exactly when
 	// the remote has upstream credentials (its content may be private).
-	AuthRequired *bool     `json:"auth_required,omitempty"`
+	AuthRequired *bool `json:"auth_required,omitempty"`
 	// MaxSize bounds the bytes the remote's cache holds (0: only the
 	// global CACHE_MAX_SIZE); the least recently used go first.
 	MaxSize int64 `json:"max_size"`
 	// UnusedDays evicts objects nobody asked for in this many days (0:
 	// never).
-	UnusedDays int64 `json:"unused_days"`
-	Username     string    `json:"username,omitempty"`
-	Password     string    `json:"password,omitempty"`
-	Token        string    `json:"token,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	UnusedDays int64     `json:"unused_days"`
+	Username   string    `json:"username,omitempty"`
+	Password   string    `json:"password,omitempty"`
+	Token      string    `json:"token,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 	// Settings are the remote's package-type settings (docker's ban_tags),
 	// kept in its JSON beside the fields above, as their type declares
 	// them: any key that is not a field above is a setting.
