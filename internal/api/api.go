@@ -47,6 +47,17 @@ type API struct {
 	Log      *slog.Logger
 	// Pull is told when a pull token is revoked.
 	Pull *pullauth.Checker
+	// Storage describes the cache's bounds for /api/v2/stats.
+	Storage func() Storage
+}
+
+// Storage is the cache's bounds and what keeping them did.
+type Storage struct {
+	MaxSize        int64 `json:"max_size"`
+	MinFree        int64 `json:"min_free"`
+	FreeBytes      int64 `json:"free_bytes"`
+	Evicted        int64 `json:"evicted"`
+	OrphansRemoved int64 `json:"orphaned_blobs_removed"`
 }
 
 // Handler returns the routes; everything but health requires the token.

@@ -23,7 +23,11 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 		total.Objects += s.Objects
 		total.StoredBytes += s.StoredBytes
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"totals": total, "remotes": st})
+	out := map[string]any{"totals": total, "remotes": st}
+	if a.Storage != nil {
+		out["storage"] = a.Storage()
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type checkResult struct {

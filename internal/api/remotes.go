@@ -35,6 +35,8 @@ type remoteInput struct {
 	ImmutablePatterns []string `json:"immutable_patterns"`
 	AllowedHosts      []string `json:"allowed_hosts"`
 	AuthRequired      *bool    `json:"auth_required"`
+	MaxSize           *int64   `json:"max_size"`
+	UnusedDays        *int64   `json:"unused_days"`
 	Username          *string  `json:"username"`
 	Password          *string  `json:"password"`
 	Token             *string  `json:"token"`
@@ -132,6 +134,12 @@ func (in remoteInput) build(old *meta.Remote) meta.Remote {
 	}
 	if in.NegativeTTL != nil {
 		r.NegativeTTL = *in.NegativeTTL
+	}
+	if in.MaxSize != nil {
+		r.MaxSize = *in.MaxSize
+	}
+	if in.UnusedDays != nil {
+		r.UnusedDays = *in.UnusedDays
 	}
 	if old != nil && sameOrigin(old.BaseURL, r.BaseURL) {
 		// Stored credentials stay with the server they were given for: a

@@ -30,6 +30,8 @@ var (
 	ErrUnavailable   = errors.New("service unavailable")
 	// ErrBusy: too much work in flight; the client should retry soon.
 	ErrBusy = errors.New("busy")
+	// ErrNoSpace: the cache's disk is below its free-space reserve.
+	ErrNoSpace = errors.New("insufficient storage")
 )
 
 // New wraps kind with a formatted message that is shown to the client.
@@ -63,6 +65,8 @@ func Status(err error) int {
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrUpstreamTimeout):
 		return http.StatusGatewayTimeout
+	case errors.Is(err, ErrNoSpace):
+		return http.StatusInsufficientStorage
 	case errors.Is(err, ErrUpstream), errors.Is(err, ErrUpstreamDenied), errors.Is(err, ErrEgressRefused):
 		return http.StatusBadGateway
 	default:

@@ -37,6 +37,11 @@ type Config struct {
 	// every client left.
 	MaxFills     int
 	AbandonAfter time.Duration
+	// CacheMaxSize bounds the whole cache (0: unbounded); CacheMinFree is
+	// the free space under DATA_DIR below which fills are refused.
+	CacheMaxSize    int64
+	CacheMinFree    int64
+	JanitorInterval time.Duration
 	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
 	BlobCacheSize int64
 	AccessLogDays int
@@ -96,6 +101,9 @@ var Vars = [][3]string{
 	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
 	{"FILL_LOCK_TTL", "30s", "a replica that dies mid-fill blocks that artifact's fill on other replicas at most this long"},
 	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
+	{"CACHE_MAX_SIZE", "0", "bound of the whole cache, least recently used evicted first (0: unbounded)"},
+	{"CACHE_MIN_FREE", "1GB", "free space under DATA_DIR below which fills are refused (507) and health is degraded"},
+	{"JANITOR_INTERVAL", "1m", "how often sizes, unused_days and unreferenced blobs are enforced"},
 	{"MAX_FILLS", "64", "fills in flight per replica; a miss beyond it answers 503 with Retry-After"},
 	{"FILL_ABANDON_AFTER", "10s", "a fill larger than 16 MiB whose clients all left is cancelled after this long (nothing stored)"},
 	{"METRICS_PUBLIC", "false", "serve /metrics without the admin token"},
@@ -194,6 +202,15 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, err
 	}
 	if c.FillLockTTL, err = duration(get, "FILL_LOCK_TTL", "30s"); err != nil {
+		return nil, err
+	}
+	if c.CacheMaxSize, err = byteSize(get("CACHE_MAX_SIZE", "0")); err != nil {
+		return nil, fmt.Errorf("CACHE_MAX_SIZE=%q: %v", getenv("CACHE_MAX_SIZE"), err)
+	}
+	if c.CacheMinFree, err = byteSize(get("CACHE_MIN_FREE", "1GB")); err != nil {
+		return nil, fmt.Errorf("CACHE_MIN_FREE=%q: %v", getenv("CACHE_MIN_FREE"), err)
+	}
+	if c.JanitorInterval, err = duration(get, "JANITOR_INTERVAL", "1m"); err != nil {
 		return nil, err
 	}
 	if c.AbandonAfter, err = duration(get, "FILL_ABANDON_AFTER", "10s"); err != nil {

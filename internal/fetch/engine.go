@@ -86,6 +86,10 @@ type Options struct {
 	// another client joins.
 	AbandonAfter time.Duration
 	KeepSmall    int64
+	// MinFree refuses fills while FreeBytes (the spool's and local
+	// store's disk) reports less (0: no reserve).
+	MinFree   int64
+	FreeBytes func() (int64, error)
 }
 
 // Deps are the engine's collaborators.

@@ -87,6 +87,21 @@ func (f *fill) release() {
 	}
 }
 
+// spaceLeft refuses a fill while the disk is below its reserve: a fill
+// that would run out of space midway would stream part of a body and
+// fail.
+func (e *Engine) spaceLeft() error {
+	if e.opt.MinFree <= 0 || e.opt.FreeBytes == nil {
+		return nil
+	}
+	free, err := e.opt.FreeBytes()
+	if err != nil || free >= e.opt.MinFree {
+		return nil
+	}
+	return apierr.New(apierr.ErrNoSpace, "only %d MB free for the cache, under its CACHE_MIN_FREE reserve of %d MB: no new fills until space is freed",
+		free>>20, e.opt.MinFree>>20)
+}
+
 // statusErr is the error for an upstream answer that is neither content,
 // not-modified nor not-found.
 func statusErr(remote string, resp *http.Response) error {
@@ -222,6 +237,9 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 	f.published, f.listed = published, listed
 	if e.Breaker.Open(ctx, f.rem.Name) {
 		return apierr.New(apierr.ErrUnavailable, "%s: upstream circuit open after repeated failures", f.rem.Name)
+	}
+	if err := e.spaceLeft(); err != nil {
+		return err
 	}
 	ctx, cancelIdle := context.WithCancelCause(ctx)
 	defer cancelIdle(nil)

@@ -190,6 +190,17 @@ func (g *Registry) AnyAuthRequired(typ string) bool {
 	return false
 }
 
+// Remotes lists the compiled remotes in force.
+func (g *Registry) Remotes() []*Remote {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	out := make([]*Remote, 0, len(g.remotes))
+	for _, r := range g.remotes {
+		out = append(out, r)
+	}
+	return out
+}
+
 // Virtual returns the virtual called name.
 func (g *Registry) Virtual(name string) (meta.Virtual, bool) {
 	g.mu.RLock()

@@ -72,6 +72,9 @@ func Compile(r meta.Remote, types *format.Registry) (*Remote, error) {
 			return nil, apierr.New(apierr.ErrInvalid, "%s must be >= 0 seconds, got %d", field, v)
 		}
 	}
+	if r.MaxSize < 0 || r.UnusedDays < 0 {
+		return nil, apierr.New(apierr.ErrInvalid, "max_size (bytes) and unused_days must be >= 0 (0: no bound)")
+	}
 	settings, err := t.Configure(r.Settings)
 	if err != nil {
 		return nil, err

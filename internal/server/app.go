@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/api"
@@ -24,6 +25,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/events"
 	"github.com/artifactapi/artifactapi/internal/fetch"
 	"github.com/artifactapi/artifactapi/internal/format/types"
+	"github.com/artifactapi/artifactapi/internal/janitor"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/meta/postgres"
 	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
@@ -45,6 +47,9 @@ type App struct {
 	Blobs  blob.Store
 	State  state.Store
 	Token  string
+
+	// Janitor keeps the cache within its bounds (tests sweep it directly).
+	Janitor *janitor.Janitor
 
 	rec    *recorder.Recorder
 	cancel context.CancelFunc
@@ -119,15 +124,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		log.Warn("circuit "+strings.TrimPrefix(typ, "circuit."), "remote", remote)
 		bus.Publish(events.Event{Type: typ, Remote: remote})
 	}
+	free := func() (int64, error) { return freeBytes(cfg.DataDir) }
 	a.Engine, err = fetch.New(fetch.Deps{Objects: a.Meta, Blobs: a.Blobs, State: a.State, PubSub: a.State, Breaker: brk, Recorder: a.rec,
 		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
 		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout, LockTTL: cfg.FillLockTTL,
-			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter})
+			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter,
+			MinFree: cfg.CacheMinFree, FreeBytes: free})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.bg.Go(func() { a.Engine.WatchInvalidations(bg) })
+	a.Janitor = &janitor.Janitor{Meta: a.Meta, Engine: a.Engine, Registry: reg, Blobs: a.Blobs, Lock: a.State, Log: log,
+		MaxSize: cfg.CacheMaxSize, Grace: orphanGrace, Now: time.Now}
+	a.bg.Go(func() { a.Janitor.Run(bg, cfg.JanitorInterval) })
 	pull := &pullauth.Checker{Tokens: a.Meta, Admin: a.Token}
 	mgmt := &api.API{Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
 		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
@@ -135,6 +145,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		// Without the state store hits are still served and fills lock per
 		// replica: degraded, not down.
 		{Name: "state", Backend: a.State.Name(), Fn: a.State.Ping, Degrades: true},
+		// Below the reserve hits are served and fills refused: degraded.
+		{Name: "disk", Backend: "DATA_DIR", Fn: func(context.Context) error { return reserveKept(free, cfg.CacheMinFree) }, Degrades: true},
+	}, Storage: func() api.Storage {
+		f, _ := free()
+		ev, orph := a.Janitor.Totals()
+		return api.Storage{MaxSize: cfg.CacheMaxSize, MinFree: cfg.CacheMinFree, FreeBytes: f, Evicted: ev, OrphansRemoved: orph}
 	}}
 	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL,
 		metricsAuth: mgmt.RequireToken, pull: pull}
@@ -239,6 +255,31 @@ func replicaID() string {
 	b := make([]byte, 2)
 	rand.Read(b)
 	return fmt.Sprintf("%s:%d:%s", hostname, os.Getpid(), hex.EncodeToString(b))
+}
+
+// orphanGrace is how old a blob no row refers to must be before it is
+// collected: far longer than the moment between a fill's blob commit and
+// its row.
+const orphanGrace = time.Hour
+
+// freeBytes is the space left to unprivileged writers under dir.
+func freeBytes(dir string) (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}
+
+func reserveKept(free func() (int64, error), reserve int64) error {
+	f, err := free()
+	if err != nil {
+		return err
+	}
+	if f < reserve {
+		return fmt.Errorf("%d MB free, under the CACHE_MIN_FREE reserve of %d MB: fills are refused", f>>20, reserve>>20)
+	}
+	return nil
 }
 
 // secretsKey is SECRETS_KEY, or the key kept in DATA_DIR/secrets-key,

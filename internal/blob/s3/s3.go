@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -226,6 +227,20 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %v", blob.ErrNotFound, err)
 	}
 	return fmt.Errorf("s3: %w", err)
+}
+
+// Walk calls fn for every committed blob (the janitor looks for blobs no
+// row refers to).
+func (s *Store) Walk(fn func(sha string, size int64, mod time.Time)) error {
+	for obj := range s.c.ListObjects(context.Background(), s.bucket, minio.ListObjectsOptions{Prefix: key(""), Recursive: true}) {
+		if obj.Err != nil {
+			return fmt.Errorf("s3: list blobs: %w", obj.Err)
+		}
+		if sha := strings.TrimPrefix(obj.Key, key("")); blob.ValidDigest(sha) {
+			fn(sha, obj.Size, obj.LastModified)
+		}
+	}
+	return nil
 }
 
 // removeStaleTemps deletes temps and unfinished multipart uploads older

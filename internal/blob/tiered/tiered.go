@@ -146,6 +146,17 @@ func (s *Store) Delete(ctx context.Context, sha string) error {
 	return s.shared.Delete(ctx, sha)
 }
 
+// Walk lists the shared store's blobs, when it can.
+func (s *Store) Walk(fn func(sha string, size int64, mod time.Time)) error {
+	w, ok := s.shared.(interface {
+		Walk(func(string, int64, time.Time)) error
+	})
+	if !ok {
+		return nil
+	}
+	return w.Walk(fn)
+}
+
 func (s *Store) touch(sha string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -44,6 +44,8 @@ type Remote struct {
 	ImmutablePatterns []string `json:"immutable_patterns"`
 	AllowedHosts      []string `json:"allowed_hosts"`
 	AuthRequired      *bool    `json:"auth_required,omitempty"`
+	MaxSize           int64    `json:"max_size"`
+	UnusedDays        int64    `json:"unused_days"`
 	Username          string   `json:"username,omitempty"`
 	Password          string   `json:"password,omitempty"`
 	Token             string   `json:"token,omitempty"`
@@ -74,7 +76,7 @@ func (r Remote) MarshalJSON() ([]byte, error) {
 
 // remoteFields are the keys that are not settings.
 var remoteFields = map[string]bool{"name": true, "package_type": true, "base_url": true, "immutable_ttl": true, "mutable_ttl": true,
-	"negative_ttl": true, "patterns": true, "allowed_hosts": true, "auth_required": true, "blocklist": true, "mutable_patterns": true, "immutable_patterns": true,
+	"negative_ttl": true, "patterns": true, "allowed_hosts": true, "auth_required": true, "max_size": true, "unused_days": true, "blocklist": true, "mutable_patterns": true, "immutable_patterns": true,
 	"username": true, "password": true, "token": true, "auth": true, "created_at": true, "updated_at": true}
 
 // UnmarshalJSON keeps every key that is not a field above as a setting.

@@ -32,6 +32,8 @@ type remoteDataModel struct {
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
 	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
 	AuthRequired      types.Bool   `tfsdk:"auth_required"`
+	MaxSize           types.Int64  `tfsdk:"max_size"`
+	UnusedDays        types.Int64  `tfsdk:"unused_days"`
 }
 
 func (d *remoteDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -61,6 +63,8 @@ func (d *remoteDataSource) schema() schema.Schema {
 			"immutable_patterns": strs("Paths forced immutable."),
 			"allowed_hosts":      strs("Hosts the remote may reach whatever address they resolve to."),
 			"auth_required":      schema.BoolAttribute{Computed: true, Description: "Pulls need a pull token."},
+			"max_size":           schema.Int64Attribute{Computed: true, Description: "Bytes the remote's cache may hold (0: no own bound)."},
+			"unused_days":        schema.Int64Attribute{Computed: true, Description: "Days after which unused objects are evicted (0: never)."},
 		},
 	}
 	// Every type's settings, null on remotes of other types.
@@ -115,7 +119,8 @@ func (d *remoteDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	m := remoteDataModel{Name: types.StringValue(a.Name), PackageType: types.StringValue(a.PackageType), BaseURL: types.StringValue(a.BaseURL),
 		ImmutableTTL: types.Int64Value(a.ImmutableTTL), MutableTTL: types.Int64Value(a.MutableTTL), NegativeTTL: types.Int64Value(a.NegativeTTL),
 		Patterns: list(a.Patterns), Blocklist: list(a.Blocklist), MutablePatterns: list(a.MutablePatterns), ImmutablePatterns: list(a.ImmutablePatterns),
-		AllowedHosts: list(a.AllowedHosts), AuthRequired: types.BoolValue(a.AuthRequired != nil && *a.AuthRequired)}
+		AllowedHosts: list(a.AllowedHosts), AuthRequired: types.BoolValue(a.AuthRequired != nil && *a.AuthRequired),
+		MaxSize: types.Int64Value(a.MaxSize), UnusedDays: types.Int64Value(a.UnusedDays)}
 	values := map[string]attr.Value{}
 	for _, s := range allSettings() {
 		values[s.field.Name] = s.field.null()

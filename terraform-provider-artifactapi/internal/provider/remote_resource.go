@@ -50,6 +50,8 @@ type commonModel struct {
 	ImmutablePatterns types.List   `tfsdk:"immutable_patterns"`
 	AllowedHosts      types.List   `tfsdk:"allowed_hosts"`
 	AuthRequired      types.Bool   `tfsdk:"auth_required"`
+	MaxSize           types.Int64  `tfsdk:"max_size"`
+	UnusedDays        types.Int64  `tfsdk:"unused_days"`
 	Username          types.String `tfsdk:"username"`
 	Password          types.String `tfsdk:"password"`
 	Token             types.String `tfsdk:"token"`
@@ -94,6 +96,8 @@ func (r *remoteResource) schema() schema.Schema {
 		"immutable_ttl":      ttl("Seconds an immutable artifact stays fresh; 0 keeps it forever.", 0),
 		"mutable_ttl":        ttl("Seconds a mutable artifact (index, tag, listing) stays fresh before it is revalidated.", 3600),
 		"negative_ttl":       ttl("Seconds an upstream 404 is remembered; 0 disables.", 60),
+		"max_size":           ttl("Bytes this remote's cache may hold; the least recently used objects go first. 0: only the server's CACHE_MAX_SIZE.", 0),
+		"unused_days":        ttl("Objects nobody asked for in this many days are evicted; 0: never.", 0),
 		"patterns":           patternList("Allowlist of path regular expressions; empty allows every path."),
 		"blocklist":          patternList("Path regular expressions that are always refused (checked first)."),
 		"mutable_patterns":   patternList("Paths treated as mutable whatever the package type says."),
@@ -195,6 +199,7 @@ func (r *remoteResource) toAPI(ctx context.Context, m remoteModel, diags *diag.D
 		Patterns: stringsOf(ctx, m.Patterns, diags), Blocklist: stringsOf(ctx, m.Blocklist, diags),
 		MutablePatterns: stringsOf(ctx, m.MutablePatterns, diags), ImmutablePatterns: stringsOf(ctx, m.ImmutablePatterns, diags),
 		AllowedHosts: stringsOf(ctx, m.AllowedHosts, diags), AuthRequired: boolPtr(m.AuthRequired),
+		MaxSize: m.MaxSize.ValueInt64(), UnusedDays: m.UnusedDays.ValueInt64(),
 		Username: m.Username.ValueString(), Password: m.Password.ValueString(), Token: m.Token.ValueString(),
 		Settings: r.settingsToAPI(ctx, m, diags),
 	}
@@ -228,6 +233,7 @@ func (r *remoteResource) fromAPI(a *client.Remote, m remoteModel, diags *diag.Di
 	m.MutablePatterns, m.ImmutablePatterns = list(a.MutablePatterns), list(a.ImmutablePatterns)
 	m.AllowedHosts = list(a.AllowedHosts)
 	m.AuthRequired = types.BoolValue(a.AuthRequired != nil && *a.AuthRequired)
+	m.MaxSize, m.UnusedDays = types.Int64Value(a.MaxSize), types.Int64Value(a.UnusedDays)
 	m.settings = map[string]attr.Value{}
 	for _, f := range r.fields() {
 		m.settings[f.Name] = f.fromJSON(a.Settings[f.Name], diags)

@@ -28,6 +28,8 @@ func TestAccRemoteEveryType(t *testing.T) {
   mutable_ttl = %d
   patterns = [%s]
   password = "s3cret"
+  max_size = 1048576
+  unused_days = 30
   %s
 }`, pt, pt, pt, ttl, patterns, extra)
 			}
@@ -52,9 +54,10 @@ func TestAccRemoteEveryType(t *testing.T) {
 						resource.TestCheckResourceAttr(res, "immutable_ttl", "0"),
 						resource.TestCheckResourceAttr(res, "negative_ttl", "60"),
 						resource.TestCheckResourceAttr(res, "patterns.0", "^a/"),
+						resource.TestCheckResourceAttr(res, "auth_required", "true"), // it has upstream credentials
 						func(*terraform.State) error {
 							r, err := c.GetRemote(context.Background(), name)
-							if err != nil || r.MutableTTL != 60 || r.PackageType != pt {
+							if err != nil || r.MutableTTL != 60 || r.PackageType != pt || r.MaxSize != 1048576 || r.UnusedDays != 30 {
 								return fmt.Errorf("on the server: %+v %v", r, err)
 							}
 							return nil
