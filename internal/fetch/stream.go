@@ -1,12 +1,14 @@
 package fetch
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
@@ -19,6 +21,10 @@ import (
 // stream copies the upstream body into the spool while waiters read it,
 // then verifies and commits. Any failure removes the spool: nothing stored.
 func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cancelIdle context.CancelCauseFunc) (err error) {
+	body, err := decoded(f.rem.Name, resp)
+	if err != nil {
+		return err
+	}
 	spool, err := os.CreateTemp(e.opt.SpoolDir, "fill-*")
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
@@ -43,7 +49,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	}
 	buf := make([]byte, 256<<10)
 	for {
-		n, rerr := resp.Body.Read(buf)
+		n, rerr := body.Read(buf)
 		if n > 0 {
 			idle.Reset(e.opt.IdleTimeout)
 			if _, werr := spool.Write(buf[:n]); werr != nil {
@@ -117,6 +123,28 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 }
 
 var errIdle = errors.New("upstream idle")
+
+// decoded is the response body as the representation's bytes. The proxy
+// asks for identity; an upstream that gzips anyway has its encoding
+// removed (the stored object is what a client would get after decoding,
+// and is served without the header), so the length is known only at the
+// end. Another encoding cannot be undone here and is refused.
+func decoded(remote string, resp *http.Response) (io.Reader, error) {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, apierr.New(apierr.ErrUpstream, "%s: upstream sent a broken gzip encoding: %v", remote, err)
+		}
+		resp.ContentLength = -1
+		resp.Header.Del("Content-Length")
+		return zr, nil
+	default:
+		return nil, apierr.New(apierr.ErrUpstream, "%s: upstream answered with Content-Encoding %q though asked for identity", remote, enc)
+	}
+}
 
 // expect is everything the bytes must match: the upstream's length, a
 // digest the protocol publishes for the path or in the response (docker),

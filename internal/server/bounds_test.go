@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,5 +129,41 @@ func TestAbandonedLargeFillStops(t *testing.T) {
 	h.assertNothingStored("r")
 	if up.hits.Load() != 1 {
 		t.Fatalf("upstream requests = %d", up.hits.Load())
+	}
+}
+
+// An upstream that gzips though asked for identity: the object is the
+// decoded bytes, served without the encoding; an encoding that cannot be
+// undone is refused and stores nothing.
+func TestUpstreamContentEncoding(t *testing.T) {
+	plain := bytes.Repeat([]byte("uncompressed artifact "), 500)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(plain)
+		zw.Close()
+		w.Header().Set("Content-Encoding", map[string]string{"/gz": "gzip", "/br": "br"}[r.URL.Path])
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		w.Write(buf.Bytes())
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, pass := range []string{"MISS", "HIT"} {
+		resp, err := raw.Get(h.srv.URL + "/api/v1/remote/r/gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Equal(body, plain) || resp.Header.Get("Content-Encoding") != "" || resp.Header.Get("X-Cache") != pass {
+			t.Fatalf("%s: %d, %d bytes, encoding %q", pass, resp.StatusCode, len(body), resp.Header.Get("Content-Encoding"))
+		}
+	}
+	if resp, body, _ := h.get("/api/v1/remote/r/br"); resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "Content-Encoding") {
+		t.Fatalf("br: %d %s", resp.StatusCode, body)
+	}
+	if objs := h.objects("r"); len(objs) != 1 || objs[0]["size"].(float64) != float64(len(plain)) {
+		t.Fatalf("stored: %v", objs)
 	}
 }
