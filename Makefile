@@ -4,7 +4,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test e2e fuzz lint fmt bench bench-scaleout provider clean
+.PHONY: build run test e2e fuzz faults lint fmt bench bench-scaleout provider clean
 
 STATICCHECK_VERSION := v0.8.2
 
@@ -26,6 +26,13 @@ test:
 e2e:
 	scripts/install-clients.sh
 	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -count=1 -timeout 15m ./e2e/
+
+# The fault suite: the built binary through upstream faults, crashes, a
+# full disk and real outages of its own PostgreSQL, Redis and S3 server
+# (needs root: it mounts a tmpfs and runs PostgreSQL as postgres).
+faults: build
+	scripts/versitygw.sh
+	$(GO) run ./faults -bin bin/artifactapi
 
 # Every fuzz target for FUZZTIME each (CI runs them briefly).
 FUZZTIME ?= 30s

@@ -6,7 +6,6 @@
 # Variables already set are kept, so the suite can point at other servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VERSITYGW_VERSION=v1.8.0
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -26,10 +25,7 @@ if [ -z "${ARTIFACTAPI_TEST_REDIS:-}" ]; then
   export ARTIFACTAPI_TEST_REDIS="redis://127.0.0.1:6379/15"
 fi
 if [ -z "${ARTIFACTAPI_TEST_S3:-}" ]; then
-  if [ ! -x bin/versitygw ]; then
-    echo "with-services: building versitygw $VERSITYGW_VERSION into bin/ (once, about 1.5 min)" >&2
-    GOBIN="$PWD/bin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-  fi
+  scripts/versitygw.sh
   s3dir=$(mktemp -d)
   port=17070
   while up "$port"; do port=$((port + 1)); done

@@ -37,6 +37,7 @@ type Config struct {
 	// every client left.
 	MaxFills     int
 	AbandonAfter time.Duration
+	ClientIdle   time.Duration
 	// CacheMaxSize bounds the whole cache (0: unbounded); CacheMinFree is
 	// the free space under DATA_DIR below which fills are refused.
 	CacheMaxSize    int64
@@ -104,6 +105,7 @@ var Vars = [][3]string{
 	{"CACHE_MAX_SIZE", "0", "bound of the whole cache, least recently used evicted first (0: unbounded)"},
 	{"CACHE_MIN_FREE", "1GB", "free space under DATA_DIR below which fills are refused (507) and health is degraded"},
 	{"JANITOR_INTERVAL", "1m", "how often sizes, unused_days and unreferenced blobs are enforced"},
+	{"CLIENT_IDLE_TIMEOUT", "60s", "a client streaming a fill that reads nothing for this long is disconnected"},
 	{"MAX_FILLS", "64", "fills in flight per replica; a miss beyond it answers 503 with Retry-After"},
 	{"FILL_ABANDON_AFTER", "10s", "a fill larger than 16 MiB whose clients all left is cancelled after this long (nothing stored)"},
 	{"METRICS_PUBLIC", "false", "serve /metrics without the admin token"},
@@ -211,6 +213,9 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("CACHE_MIN_FREE=%q: %v", getenv("CACHE_MIN_FREE"), err)
 	}
 	if c.JanitorInterval, err = duration(get, "JANITOR_INTERVAL", "1m"); err != nil {
+		return nil, err
+	}
+	if c.ClientIdle, err = duration(get, "CLIENT_IDLE_TIMEOUT", "60s"); err != nil {
 		return nil, err
 	}
 	if c.AbandonAfter, err = duration(get, "FILL_ABANDON_AFTER", "10s"); err != nil {

@@ -86,6 +86,9 @@ type Options struct {
 	// another client joins.
 	AbandonAfter time.Duration
 	KeepSmall    int64
+	// ClientIdle lets go of a client streaming a fill that reads nothing
+	// for this long (default 60s).
+	ClientIdle time.Duration
 	// MinFree refuses fills while FreeBytes (the spool's and local
 	// store's disk) reports less (0: no reserve).
 	MinFree   int64
@@ -133,6 +136,9 @@ func New(d Deps, opt Options) (*Engine, error) {
 	}
 	if opt.LockTTL == 0 {
 		opt.LockTTL = 30 * time.Second
+	}
+	if opt.ClientIdle == 0 {
+		opt.ClientIdle = time.Minute
 	}
 	if opt.MaxFills == 0 {
 		opt.MaxFills = 64

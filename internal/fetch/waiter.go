@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -98,6 +99,8 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 	defer bufPool.Put(bp)
 	buf := *bp
 	flusher, _ := w.(http.Flusher)
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{})
 	var off int64
 	started := false
 	for {
@@ -124,6 +127,10 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 				e.streamHeaders(w, f)
 				started = true
 			}
+			// A client that stops reading is let go after ClientIdle: it
+			// must not hold its place in the fill (and the fill's spool)
+			// forever.
+			rc.SetWriteDeadline(time.Now().Add(e.opt.ClientIdle))
 			if _, err := w.Write(buf[:n]); err != nil {
 				return nil // client went away; the fill goes on for the others
 			}

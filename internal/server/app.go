@@ -128,7 +128,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	a.Engine, err = fetch.New(fetch.Deps{Objects: a.Meta, Blobs: a.Blobs, State: a.State, PubSub: a.State, Breaker: brk, Recorder: a.rec,
 		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
 		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout, LockTTL: cfg.FillLockTTL,
-			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter,
+			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter, ClientIdle: cfg.ClientIdle,
 			MinFree: cfg.CacheMinFree, FreeBytes: free})
 	if err != nil {
 		a.Close()

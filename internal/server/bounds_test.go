@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,5 +167,38 @@ func TestUpstreamContentEncoding(t *testing.T) {
 	}
 	if objs := h.objects("r"); len(objs) != 1 || objs[0]["size"].(float64) != float64(len(plain)) {
 		t.Fatalf("stored: %v", objs)
+	}
+}
+
+// A client that stops reading a fill in progress is let go after
+// CLIENT_IDLE_TIMEOUT, while the fill goes on; it is then stored whole.
+func TestStuckReaderIsLetGo(t *testing.T) {
+	const size = 32 << 20
+	data := randomBytes(size)
+	release := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.Write(data[:size/2]) // more than any socket buffers hold
+		w.(http.Flusher).Flush()
+		if held(r, release) {
+			w.Write(data[size/2:])
+		}
+	})
+	h := newHarness(t, map[string]string{"CLIENT_IDLE_TIMEOUT": "300ms", "FILL_ABANDON_AFTER": "1m"})
+	h.remote("r", up.URL, nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(conn, "GET /api/v1/remote/r/big.bin HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	waitUntil(t, "the reader to join the fill", func() bool { return h.app.Engine.Waiters("r", "big.bin") == 1 })
+	// The fill is held open upstream: only the timeout can detach the reader.
+	waitUntil(t, "the stuck reader to be let go", func() bool { return h.app.Engine.Waiters("r", "big.bin") == 0 })
+	close(release)
+	waitUntil(t, "the fill to be stored", func() bool { return len(h.objects("r")) == 1 })
+	if resp, body, _ := h.get("/api/v1/remote/r/big.bin"); resp.Header.Get("X-Cache") != "HIT" || !bytes.Equal(body, data) {
+		t.Fatal("the fill the stuck reader left was not stored whole")
 	}
 }
