@@ -93,17 +93,27 @@ func newDeployment(name, bin, dataDir string, up *upstream, env ...string) (*dep
 	return d, p.remote(map[string]any{"name": "u", "package_type": "generic", "base_url": up.URL})
 }
 
+// everywhere starts a deployment and runs what every deployment must
+// survive; nil when it could not start (reported as a failed scenario).
+func everywhere(name, bin, dataDir string, up *upstream, run func(string, func() (string, error)), env ...string) *deployment {
+	d, err := newDeployment(name, bin, dataDir, up, env...)
+	if err != nil {
+		run("start", func() (string, error) { return "", err })
+		return nil
+	}
+	d.upstreamScenarios(run)
+	run("kill -9 mid-fill, restart", d.killMidFill)
+	return d
+}
+
 func embedded(bin string, up *upstream, run func(string, func() (string, error))) {
 	dir, _ := os.MkdirTemp("", "faults-embedded-")
 	defer os.RemoveAll(dir)
-	d, err := newDeployment("embedded", bin, filepath.Join(dir, "data"), up)
-	if err != nil {
-		run("start", func() (string, error) { return "", err })
+	d := everywhere("embedded", bin, filepath.Join(dir, "data"), up, run)
+	if d == nil {
 		return
 	}
 	defer func() { d.p.stop() }()
-	d.upstreamScenarios(run)
-	run("kill -9 mid-fill, restart", d.killMidFill)
 	run("full disk (16 MB tmpfs DATA_DIR)", func() (string, error) { return fullDisk(bin, up) })
 }
 
@@ -143,14 +153,11 @@ func scaleout(bin, root string, up *upstream, run func(string, func() (string, e
 		return
 	}
 	defer svc.stop()
-	d, err := newDeployment("scale-out", bin, filepath.Join(dir, "a"), up, svc.env...)
-	if err != nil {
-		run("start", func() (string, error) { return "", err })
+	d := everywhere("scale-out", bin, filepath.Join(dir, "a"), up, run, svc.env...)
+	if d == nil {
 		return
 	}
 	defer func() { d.p.stop() }()
-	d.upstreamScenarios(run)
-	run("kill -9 mid-fill, restart", d.killMidFill)
 	run("replica holding the fill lock killed", func() (string, error) { return lockHolderKilled(d, filepath.Join(dir, "b"), svc.env) })
 	run("Redis stopped and restarted", func() (string, error) { return outage(d, svc.redis, "/ok/redis") })
 	run("PostgreSQL stopped and restarted", func() (string, error) { return outage(d, svc.pg, "/ok/pg") })
