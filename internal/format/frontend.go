@@ -3,6 +3,7 @@ package format
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -92,6 +93,9 @@ type Host interface {
 	// Ensure returns the committed object for path, filling it first when
 	// needed (for answers whose headers need the whole bytes).
 	Ensure(ctx context.Context, rem Remote, path string) (meta.Object, Outcome, error)
+	// Open reads a committed object's bytes (a document the type answers
+	// with changes of its own).
+	Open(ctx context.Context, obj meta.Object) (io.ReadCloser, error)
 	// ServeObject answers r from a committed object; ErrBlobMissing means
 	// Ensure again.
 	ServeObject(x Exchange, r *http.Request, rem Remote, obj meta.Object, o Outcome) error

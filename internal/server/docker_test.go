@@ -97,6 +97,9 @@ func TestDockerErrorsInRegistryForm(t *testing.T) {
 		{"GET", "/v2/nosuch/team/app/manifests/1.0", 404, "NAME_UNKNOWN"},
 		{"GET", "/v2/hub/Team/app/manifests/1.0", 400, "NAME_INVALID"},
 		{"GET", "/v2/hub/team/app/blobs/md5:abc", 400, "DIGEST_INVALID"},
+		{"GET", "/v2/hub/team/app/manifests/.INVALID_MANIFEST_NAME", 404, "MANIFEST_UNKNOWN"},
+		{"HEAD", "/v2/hub/team/app/manifests/.INVALID_MANIFEST_NAME", 404, ""},
+		{"GET", "/v2/hub/team/app/manifests/sha512:abcd", 404, "MANIFEST_UNKNOWN"},
 		{"PUT", "/v2/hub/team/app/manifests/1.0", 405, "UNSUPPORTED"},
 	}
 	for _, c := range cases {
@@ -108,9 +111,15 @@ func TestDockerErrorsInRegistryForm(t *testing.T) {
 		var body bytes.Buffer
 		body.ReadFrom(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != c.status || registryError(t, body.Bytes()) != c.code {
+		if resp.StatusCode != c.status || c.method != "HEAD" && registryError(t, body.Bytes()) != c.code {
 			t.Errorf("%s %s: %d %s, want %d %s", c.method, c.path, resp.StatusCode, body.String(), c.status, c.code)
 		}
+		if d := resp.Header.Get("Docker-Content-Digest"); d != "" {
+			t.Errorf("%s %s: an error answer carries Docker-Content-Digest %s", c.method, c.path, d)
+		}
+	}
+	if n := reg.count("/v2/team/app/manifests/.INVALID_MANIFEST_NAME"); n != 0 {
+		t.Errorf("an impossible manifest name reached the upstream %d times", n)
 	}
 }
 
@@ -223,8 +232,19 @@ func TestDockerAcceptNegotiationAndTagPages(t *testing.T) {
 	if link := resp.Header.Get("Link"); link != `</v2/hub/team/app/tags/list?last=v1&n=1>; rel="next"` {
 		t.Fatalf("Link not rewritten to the proxy: %q", link)
 	}
-	if resp, body, _ := h.get("/v2/hub/team/app/tags/list"); resp.StatusCode != 200 || !strings.Contains(string(body), `"v2"`) {
-		t.Fatalf("whole tag list: %d %s", resp.StatusCode, body)
+	if !strings.Contains(string(body), `"name":"hub/team/app"`) {
+		t.Fatalf("a page of tags names the upstream's repository: %s", body)
+	}
+	for _, pass := range []string{"MISS", "HIT"} {
+		resp, body, _ := h.get("/v2/hub/team/app/tags/list")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"v2"`) || resp.Header.Get("X-Cache") != pass {
+			t.Fatalf("whole tag list (%s): %d %s", pass, resp.StatusCode, body)
+		}
+		// The name is the repository as the client asked for it.
+		var list struct{ Name string }
+		if json.Unmarshal(body, &list); list.Name != "hub/team/app" {
+			t.Fatalf("tag list name %q, want hub/team/app", list.Name)
+		}
 	}
 }
 

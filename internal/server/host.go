@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -56,6 +57,10 @@ func (h *host) Serve(x format.Exchange, r *http.Request, rem format.Remote, path
 
 func (h *host) Ensure(ctx context.Context, rem format.Remote, path string) (meta.Object, format.Outcome, error) {
 	return h.s.engine.Ensure(ctx, rem.(*registry.Remote), path)
+}
+
+func (h *host) Open(ctx context.Context, obj meta.Object) (io.ReadCloser, error) {
+	return h.s.engine.OpenObject(ctx, obj)
 }
 
 func (h *host) ServeObject(x format.Exchange, r *http.Request, rem format.Remote, obj meta.Object, o format.Outcome) error {

@@ -41,6 +41,8 @@ type Ref struct {
 	Kind   Kind
 	Ref    string // tag or digest; empty for Tags
 	Digest string // hex sha256 when Ref is a digest
+
+	client string // {name}/{repo} as the client asked (front end only)
 }
 
 // IsTag reports whether a manifest is asked for by tag.
@@ -95,11 +97,13 @@ func Parse(p string) (Ref, *ErrCode) {
 		r.Digest = m[1]
 		return r, nil
 	}
-	if r.Kind == Blob || strings.Contains(r.Ref, ":") {
+	if r.Kind == Blob {
 		return r, &ErrCode{"DIGEST_INVALID", "invalid or unsupported digest " + r.Ref + " (sha256 only)"}
 	}
-	if !tagRE.MatchString(r.Ref) {
-		return r, &ErrCode{"MANIFEST_INVALID", "invalid tag " + r.Ref}
+	// A reference no manifest can have is a manifest that is not there
+	// (the distribution spec's answer to a pull), never an upstream request.
+	if strings.Contains(r.Ref, ":") || !tagRE.MatchString(r.Ref) {
+		return r, &ErrCode{"MANIFEST_UNKNOWN", "no manifest can be named " + r.Ref + " (a tag, or a sha256 digest)"}
 	}
 	return r, nil
 }

@@ -29,11 +29,11 @@ func TestParse(t *testing.T) {
 		"Upper/manifests/1":     "NAME_INVALID",
 		"a/blobs/latest":        "DIGEST_INVALID",
 		"a/blobs/sha512:abcd":   "DIGEST_INVALID",
-		"a/manifests/-bad":      "MANIFEST_INVALID",
+		"a/manifests/-bad":      "MANIFEST_UNKNOWN",
 		"a/uploads/x":           "UNSUPPORTED",
 		"manifests":             "NAME_INVALID",
 		"a//b/manifests/1":      "NAME_INVALID",
-		"a/manifests/" + d[:20]: "DIGEST_INVALID",
+		"a/manifests/" + d[:20]: "MANIFEST_UNKNOWN",
 	}
 	for p, code := range bad {
 		if _, err := Parse(p); err == nil || err.Code != code {

@@ -25,7 +25,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code, status, msg = "UNSUPPORTED", http.StatusMethodNotAllowed, "this registry is a read-only pull-through cache"
 	case errors.As(err, &dc):
 		code, msg = dc.Code, dc.Message
-		status = map[string]int{"NAME_UNKNOWN": 404, "DENIED": 403, "UNSUPPORTED": 405}[code]
+		status = map[string]int{"NAME_UNKNOWN": 404, "MANIFEST_UNKNOWN": 404, "BLOB_UNKNOWN": 404, "DENIED": 403, "UNSUPPORTED": 405}[code]
 		if status == 0 {
 			status = http.StatusBadRequest
 		}
@@ -51,6 +51,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = "UNAVAILABLE"
 	}
 	h := w.Header()
+	// An error is not the blob or manifest the request named: none of its
+	// headers may stay.
+	for _, k := range []string{"Docker-Content-Digest", "ETag", "Last-Modified", "Accept-Ranges", "X-Checksum-Sha256", "Content-Range"} {
+		h.Del(k)
+	}
 	apierr.SetRetryAfter(h, err)
 	h.Set("Content-Type", "application/json")
 	body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"code": code, "message": msg, "detail": nil}}})

@@ -1,15 +1,18 @@
 package docker
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
 )
 
 // Routes implements format.FrontEnd: the Registry HTTP API v2 (pulls) at
@@ -46,6 +49,8 @@ func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if perr != nil {
 			return perr
 		}
+		// The repository as the client named it: tag lists answer with it.
+		ref.client = name + "/" + ref.Repo
 		if rem, ok := f.host.Remote(name); ok {
 			return f.from(x, r, rem, ref)
 		}
@@ -78,6 +83,9 @@ func (f *frontEnd) from(x format.Exchange, r *http.Request, rem format.Remote, r
 		obj, cache, err := f.host.Ensure(r.Context(), rem, path)
 		if err != nil {
 			return err
+		}
+		if ref.Kind == Tags {
+			return f.tags(x, r, obj, cache, ref.client)
 		}
 		if ref.Kind == Manifest {
 			x.Header().Add("Vary", "Accept")
@@ -131,9 +139,51 @@ func (f *frontEnd) relay(x format.Exchange, r *http.Request, rem format.Remote, 
 	h.Set("X-Cache", string(format.Bypass))
 	h.Set("X-Artifact-Source", "remote")
 	x.Answered(format.Bypass)
+	if ref.Kind == Tags {
+		return writeTags(x, r, resp.Body, ref.client)
+	}
 	x.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		io.Copy(x, resp.Body)
+	}
+	return nil
+}
+
+// tags answers a cached tag list under the repository name the client
+// asked for (the upstream's may differ: a remote's or virtual's prefix,
+// Docker Hub's library/).
+func (f *frontEnd) tags(x format.Exchange, r *http.Request, obj meta.Object, cache format.Outcome, client string) error {
+	rc, err := f.host.Open(r.Context(), obj)
+	if err != nil {
+		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
+	}
+	defer rc.Close()
+	x.Header().Set("X-Cache", string(cache))
+	x.Header().Set("X-Artifact-Source", "cache")
+	x.Answered(cache)
+	return writeTags(x, r, rc, client)
+}
+
+// writeTags writes the tag list in src with its name replaced.
+func writeTags(w http.ResponseWriter, r *http.Request, src io.Reader, client string) error {
+	var list struct {
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+	}
+	if err := json.NewDecoder(io.LimitReader(src, 16<<20)).Decode(&list); err != nil {
+		return apierr.New(apierr.ErrUpstream, "tag list of %s is not JSON: %v", client, err)
+	}
+	if list.Tags == nil {
+		list.Tags = []string{}
+	}
+	list.Name = client
+	b, _ := json.Marshal(list)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		w.Write(b)
 	}
 	return nil
 }
