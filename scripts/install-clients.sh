@@ -19,6 +19,35 @@ if [ ! -x bin/tofu ]; then
   dir=$(go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   (cd "$dir" && GOFLAGS=-mod=mod go build -o "$root/bin/tofu" ./cmd/tofu)
 fi
+# The OCI distribution-spec conformance suites, pinned: the ginkgo suite of
+# spec v1.1 (a test binary) and the current one (a program).
+OCI_V11=v0.0.0-20231101194043-f2182352d4cc
+OCI_CURRENT=v0.0.0-20260831232431-97274622c111
+oci_src() { # a writable copy of the suite's module at version $1
+  local dir tmp
+  dir=$(go mod download -json "github.com/opencontainers/distribution-spec/conformance@$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  tmp=$(mktemp -d)
+  cp -r "$dir/." "$tmp" && chmod -R u+w "$tmp"
+  echo "$tmp"
+}
+if [ ! -x bin/oci-conformance-v1.1.test ]; then
+  echo "install-clients: building the OCI conformance suite (spec v1.1) into bin/" >&2
+  src=$(oci_src "$OCI_V11")
+  (cd "$src" && go test -c -o "$root/bin/oci-conformance-v1.1.test" .)
+  rm -rf "$src"
+fi
+if [ ! -x bin/oci-conformance ]; then
+  echo "install-clients: building the current OCI conformance suite into bin/" >&2
+  src=$(oci_src "$OCI_CURRENT")
+  # Its results writer dereferences test data that a read-only run (no
+  # pushes: a pull-through cache takes none) never generates, and crashes
+  # before writing junit.xml; skip the entries that do not exist.
+  line='		results.Data[r.State.Data[k].name] = v'
+  grep -qxF "$line" "$src/run.go" || { echo "install-clients: the conformance suite's results writer changed; revisit the patch" >&2; exit 1; }
+  sed -i 's|^\t\tresults.Data\[r.State.Data\[k\].name\] = v$|\t\tif r.State.Data[k] == nil {\n\t\t\tcontinue\n\t\t}\n&|' "$src/run.go"
+  (cd "$src" && go build -o "$root/bin/oci-conformance" .)
+  rm -rf "$src"
+fi
 need=()
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)

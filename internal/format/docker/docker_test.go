@@ -2,6 +2,7 @@ package docker
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,25 @@ func TestAccepts(t *testing.T) {
 	}
 	if !IsHub("registry-1.docker.io") || IsHub("127.0.0.1:5000") {
 		t.Fatal("IsHub")
+	}
+}
+
+func TestTagPages(t *testing.T) {
+	tags := []string{"b", "a", "d", "c"}
+	for q, want := range map[string]string{
+		"":            "a,b,c,d|",
+		"n=2":         "a,b|last=b&n=2",
+		"n=2&last=b":  "c,d|",
+		"last=b":      "c,d|",
+		"n=0":         "|",
+		"n=9":         "a,b,c,d|",
+		"last=zz":     "|",
+		"n=1&last=a0": "b|last=b&n=1",
+	} {
+		v, _ := url.ParseQuery(q)
+		got, next := page(tags, v)
+		if s := strings.Join(got, ",") + "|" + next; s != want {
+			t.Errorf("%q: %s, want %s", q, s, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +77,6 @@ func (f *frontEnd) from(x format.Exchange, r *http.Request, rem format.Remote, r
 	case ref.Kind == Blob:
 		x.Header().Set("Docker-Content-Digest", ref.Ref)
 		return f.host.Serve(x, r, rem, path)
-	case ref.Kind == Tags && r.URL.RawQuery != "":
-		return f.relay(x, r, rem, ref, http.Header{})
 	}
 	for attempt := 0; ; attempt++ {
 		obj, cache, err := f.host.Ensure(r.Context(), rem, path)
@@ -139,9 +138,6 @@ func (f *frontEnd) relay(x format.Exchange, r *http.Request, rem format.Remote, 
 	h.Set("X-Cache", string(format.Bypass))
 	h.Set("X-Artifact-Source", "remote")
 	x.Answered(format.Bypass)
-	if ref.Kind == Tags {
-		return writeTags(x, r, resp.Body, ref.client)
-	}
 	x.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		io.Copy(x, resp.Body)
@@ -164,7 +160,9 @@ func (f *frontEnd) tags(x format.Exchange, r *http.Request, obj meta.Object, cac
 	return writeTags(x, r, rc, client)
 }
 
-// writeTags writes the tag list in src with its name replaced.
+// writeTags writes the tag list in src with its name replaced, paged as
+// the request asks (n, last): the whole list is cached once and every page
+// is cut from it, whether or not the upstream pages itself.
 func writeTags(w http.ResponseWriter, r *http.Request, src io.Reader, client string) error {
 	var list struct {
 		Name string   `json:"name"`
@@ -173,12 +171,14 @@ func writeTags(w http.ResponseWriter, r *http.Request, src io.Reader, client str
 	if err := json.NewDecoder(io.LimitReader(src, 16<<20)).Decode(&list); err != nil {
 		return apierr.New(apierr.ErrUpstream, "tag list of %s is not JSON: %v", client, err)
 	}
-	if list.Tags == nil {
-		list.Tags = []string{}
-	}
 	list.Name = client
+	tags, next := page(list.Tags, r.URL.Query())
+	list.Tags = tags
 	b, _ := json.Marshal(list)
 	h := w.Header()
+	if next != "" {
+		h.Set("Link", `</v2/`+client+`/tags/list?`+next+`>; rel="next"`)
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
@@ -186,6 +186,29 @@ func writeTags(w http.ResponseWriter, r *http.Request, src io.Reader, client str
 		w.Write(b)
 	}
 	return nil
+}
+
+// page cuts the lexically sorted tags after q's last, at most q's n of
+// them, and says the query of the next page when one follows.
+func page(tags []string, q url.Values) ([]string, string) {
+	sorted := slices.Clone(tags)
+	slices.Sort(sorted)
+	if last := q.Get("last"); last != "" {
+		i, _ := slices.BinarySearch(sorted, last)
+		for i < len(sorted) && sorted[i] <= last {
+			i++
+		}
+		sorted = sorted[i:]
+	}
+	n, err := strconv.Atoi(q.Get("n"))
+	if err != nil || n < 0 || n >= len(sorted) {
+		return append([]string{}, sorted...), ""
+	}
+	out := sorted[:n]
+	if n == 0 {
+		return []string{}, ""
+	}
+	return out, url.Values{"n": {q.Get("n")}, "last": {out[n-1]}}.Encode()
 }
 
 // rewriteLink turns the upstream's `</v2/{repo}/tags/list?last=x&n=y>;
