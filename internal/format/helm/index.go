@@ -194,6 +194,10 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 					continue
 				}
 				if v, ok := l.seqItem(); ok && l.indent >= pending[0].keyIndent {
+					if len(pending) > 1 && l.indent != lastItem(pending).indent {
+						// "- a\n    - b" is the one scalar "a - b" in YAML.
+						return fmt.Errorf("unsupported urls item: a value spanning lines")
+					}
 					u, err := scalar(v)
 					if err != nil {
 						return err
