@@ -21,7 +21,7 @@ import (
 // stream copies the upstream body into the spool while waiters read it,
 // then verifies and commits. Any failure removes the spool: nothing stored.
 func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cancelIdle context.CancelCauseFunc) (err error) {
-	body, err := decoded(f.rem.Name, resp)
+	body, err := decoded(f.rem.Name, f.path, resp)
 	if err != nil {
 		return err
 	}
@@ -124,13 +124,31 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 
 var errIdle = errors.New("upstream idle")
 
+// gzipFormat reports whether a file's own format is gzip.
+func gzipFormat(path string) bool {
+	for _, ext := range []string{".gz", ".tgz", ".gzip", ".apk", ".crate", ".svgz"} {
+		if strings.HasSuffix(strings.ToLower(path), ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // decoded is the response body as the representation's bytes. The proxy
 // asks for identity; an upstream that gzips anyway has its encoding
 // removed (the stored object is what a client would get after decoding,
 // and is served without the header), so the length is known only at the
-// end. Another encoding cannot be undone here and is refused.
-func decoded(remote string, resp *http.Response) (io.Reader, error) {
-	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+// end. A file whose own format is gzip (.tgz, .gz) labelled so is a
+// mislabel (servers and buckets do it): its bytes are the file, kept as
+// they are, as the digests published for it expect. Another encoding
+// cannot be undone here and is refused.
+func decoded(remote, path string, resp *http.Response) (io.Reader, error) {
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if (enc == "gzip" || enc == "x-gzip") && gzipFormat(path) {
+		resp.Header.Del("Content-Encoding")
+		return resp.Body, nil
+	}
+	switch enc {
 	case "", "identity":
 		return resp.Body, nil
 	case "gzip", "x-gzip":

@@ -144,7 +144,7 @@ func TestUpstreamContentEncoding(t *testing.T) {
 		zw := gzip.NewWriter(&buf)
 		zw.Write(plain)
 		zw.Close()
-		w.Header().Set("Content-Encoding", map[string]string{"/gz": "gzip", "/br": "br"}[r.URL.Path])
+		w.Header().Set("Content-Encoding", map[string]string{"/gz": "gzip", "/br": "br", "/a.tgz": "gzip"}[r.URL.Path])
 		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 		w.Write(buf.Bytes())
 	})
@@ -167,6 +167,18 @@ func TestUpstreamContentEncoding(t *testing.T) {
 	}
 	if objs := h.objects("r"); len(objs) != 1 || objs[0]["size"].(float64) != float64(len(plain)) {
 		t.Fatalf("stored: %v", objs)
+	}
+	// A .tgz "gzip-encoded" is a mislabelled .tgz: its bytes are the file.
+	resp, err := raw.Get(h.srv.URL + "/api/v1/remote/r/a.tgz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if zr, err := gzip.NewReader(bytes.NewReader(body)); err != nil || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("a .tgz labelled gzip was decoded or relabelled: %v %q", err, resp.Header.Get("Content-Encoding"))
+	} else if inner, _ := io.ReadAll(zr); !bytes.Equal(inner, plain) {
+		t.Fatal("the .tgz bytes changed")
 	}
 }
 
