@@ -51,6 +51,7 @@ fi
 need=()
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v apt-ftparchive >/dev/null || need+=(apt-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "install-clients: installing ${need[*]}" >&2
 sudo=""

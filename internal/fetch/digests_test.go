@@ -37,7 +37,7 @@ func (sumsType) Classify(p string) (format.Class, error) {
 	return format.Class{Kind: format.Artifact, ListedIn: []string{"index"}, MustBeListed: true}, nil
 }
 
-func (sumsType) Digests(r io.Reader) (map[string]blob.Expect, error) {
+func (sumsType) Digests(_ string, r io.Reader) (map[string]blob.Expect, error) {
 	m := map[string]blob.Expect{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {

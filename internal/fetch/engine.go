@@ -252,7 +252,7 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 	c := cacheState{rem: rem, class: class}
 	obj, err := e.lookup(ctx, rem.Name, path)
 	switch {
-	case err == nil && obj.Fresh(time.Now()):
+	case err == nil && obj.Fresh(time.Now()) && e.consistent(ctx, rem, path, class, obj):
 		c.hit = &obj
 		return c, nil
 	case err == nil:

@@ -64,12 +64,25 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 	return want, found, nil
 }
 
+// consistent reports whether a cached object that changes upstream still
+// matches what the remote's cached index publishes for it (an apt index
+// by name against a Release fetched since): when it does not, it is stale
+// whatever its TTL says, and is fetched again.
+func (e *Engine) consistent(ctx context.Context, rem *registry.Remote, path string, class format.Class, obj meta.Object) bool {
+	if !class.Mutable || len(class.ListedIn) == 0 || rem.Type.Published == nil {
+		return true
+	}
+	want, listed, err := e.published(ctx, rem, path, class)
+	return err != nil || !listed || want.SHA256 == "" || want.SHA256 == obj.SHA256
+}
+
 func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.Published) (map[string]blob.Expect, error) {
 	obj, err := e.lookup(ctx, remote, index)
 	if err != nil {
 		return nil, err
 	}
-	if m, ok := e.digests.get(obj.SHA256); ok {
+	key := index + "\x00" + obj.SHA256 // the same bytes at another path list other paths
+	if m, ok := e.digests.get(key); ok {
 		return m, nil
 	}
 	r, _, err := e.Blobs.Open(ctx, obj.SHA256)
@@ -77,10 +90,10 @@ func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.P
 		return nil, err
 	}
 	defer r.Close()
-	m, err := p.Digests(r)
+	m, err := p.Digests(index, r)
 	if err != nil {
 		return nil, err
 	}
-	e.digests.put(obj.SHA256, m)
+	e.digests.put(key, m)
 	return m, nil
 }

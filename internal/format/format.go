@@ -98,8 +98,9 @@ type Rewriter interface {
 // Published is implemented by types whose (stored, rewritten) indexes
 // publish the digests of the artifacts they list (Class.ListedIn).
 type Published interface {
-	// Digests reads a stored index: every listed path with its expectation.
-	Digests(r io.Reader) (map[string]blob.Expect, error)
+	// Digests reads the stored index at path index: every path it lists
+	// (relative to the remote) with its expectation.
+	Digests(index string, r io.Reader) (map[string]blob.Expect, error)
 }
 
 // Merger is implemented by types whose virtual repositories answer their

@@ -39,8 +39,11 @@ func TestTruncatedBodyAfterFullContentLength(t *testing.T) {
 	h := newHarness(t, nil)
 	h.remote("r", up.URL, nil)
 	resp, body, err := h.get("/api/v1/remote/r/file.bin")
-	if err == nil {
-		t.Fatalf("client read a clean body of %d bytes (status %d); want an aborted stream", len(body), resp.StatusCode)
+	// The client's stream is aborted; or, when the upstream broke off
+	// before the first byte reached it, it gets a clean 502. Never a
+	// complete 200.
+	if err == nil && resp.StatusCode == http.StatusOK {
+		t.Fatalf("client read a clean body of %d bytes (status %d); want an aborted stream or an error", len(body), resp.StatusCode)
 	}
 	if len(body) >= len(data) {
 		t.Fatalf("client got %d bytes", len(body))

@@ -41,6 +41,12 @@ func fileUpstream(path string) func(t *testing.T, body []byte, broken bool) (str
 }
 
 var typeCases = map[string]typeCase{
+	"apt": {
+		upstream: fileUpstream("/pool/main/d/demo/demo_1.0_amd64.deb"),
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/pool/main/d/demo/demo_1.0_amd64.deb"
+		},
+	},
 	"generic": {
 		upstream: fileUpstream("/dir/artifact.bin"),
 		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/dir/artifact.bin" },

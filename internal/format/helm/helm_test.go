@@ -74,7 +74,7 @@ func TestDigestsOfRewrittenIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := (Type{}).Digests(bytes.NewReader(out))
+	got, err := (Type{}).Digests("", bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func FuzzRewrite(f *testing.F) {
 		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
 			return
 		}
-		if _, err := (Type{}).Digests(bytes.NewReader(out.Bytes())); err != nil {
+		if _, err := (Type{}).Digests("", bytes.NewReader(out.Bytes())); err != nil {
 			t.Fatalf("cannot scan our own rewrite: %v", err)
 		}
 		var a, b any

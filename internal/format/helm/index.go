@@ -292,7 +292,7 @@ func RewriteURL(base *url.URL, raw string) string { return format.LinkPath(base,
 
 // Digests implements format.Published: the stored (rewritten) index's
 // chart paths, each with its entry's digest.
-func (Type) Digests(r io.Reader) (map[string]blob.Expect, error) {
+func (Type) Digests(_ string, r io.Reader) (map[string]blob.Expect, error) {
 	out := map[string]blob.Expect{}
 	var digest string
 	var urls []string

@@ -46,7 +46,7 @@ func TestMergeGolden(t *testing.T) {
 		t.Fatalf("merge differs from testdata/merge.out.yaml (go test -update to accept):\n%s", got)
 	}
 	// The first member wins a version both list; digests follow the URLs.
-	d, err := (Type{}).Digests(strings.NewReader(got))
+	d, err := (Type{}).Digests("", strings.NewReader(got))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (Type) Present(_, self string, r io.Reader, w io.Writer) error {
 
 // Digests implements format.Published: each tarball path of a stored
 // document with its dist.integrity (or shasum, as sha1 integrity).
-func (Type) Digests(r io.Reader) (map[string]blob.Expect, error) {
+func (Type) Digests(_ string, r io.Reader) (map[string]blob.Expect, error) {
 	out := map[string]blob.Expect{}
 	var tarball, integrity, shasum string
 	err := jsonstream.Walk(r, io.Discard, func(container, key, v string) string {

@@ -63,7 +63,7 @@ func TestRewriteAndPresentGolden(t *testing.T) {
 
 func TestDigests(t *testing.T) {
 	stored, _ := os.ReadFile("testdata/packument.stored.json")
-	d, err := (Type{}).Digests(bytes.NewReader(stored))
+	d, err := (Type{}).Digests("", bytes.NewReader(stored))
 	if err != nil {
 		t.Fatal(err)
 	}

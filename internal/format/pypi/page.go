@@ -99,7 +99,7 @@ func rewriteHTML(r io.Reader, w io.Writer, link func(string) string) error {
 
 // Digests implements format.Published: each file of a stored page (and
 // its PEP 658 metadata file) with the sha256 the page publishes.
-func (Type) Digests(r io.Reader) (map[string]blob.Expect, error) {
+func (Type) Digests(_ string, r io.Reader) (map[string]blob.Expect, error) {
 	out := map[string]blob.Expect{}
 	add := func(href, fileHash, metaHash string) {
 		u, err := url.Parse(href)

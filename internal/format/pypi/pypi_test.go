@@ -38,7 +38,7 @@ func rewrite(t *testing.T, in string) []byte {
 
 func TestRewriteAndDigestsHTML(t *testing.T) {
 	out := rewrite(t, "page.in.html")
-	d, err := (Type{}).Digests(bytes.NewReader(out))
+	d, err := (Type{}).Digests("", bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestRewriteAndDigestsHTML(t *testing.T) {
 
 func TestRewriteAndDigestsJSON(t *testing.T) {
 	out := rewrite(t, "page.in.json")
-	d, err := (Type{}).Digests(bytes.NewReader(out))
+	d, err := (Type{}).Digests("", bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func FuzzRewriteHTML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
 		if err := (Type{}).Rewrite("simple/x/#html", base, strings.NewReader(in), &out); err == nil {
-			(Type{}).Digests(bytes.NewReader(out.Bytes()))
+			(Type{}).Digests("", bytes.NewReader(out.Bytes()))
 		}
 	})
 }

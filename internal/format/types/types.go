@@ -4,6 +4,7 @@ package types
 
 import (
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/apt"
 	"github.com/artifactapi/artifactapi/internal/format/docker"
 	"github.com/artifactapi/artifactapi/internal/format/generic"
 	"github.com/artifactapi/artifactapi/internal/format/goproxy"
@@ -15,6 +16,7 @@ import (
 // All returns every served package type.
 func All() *format.Registry {
 	return format.NewRegistry(
+		apt.Type{},
 		generic.Type{},
 		docker.Type{},
 		goproxy.Type{},
