@@ -47,6 +47,12 @@ var typeCases = map[string]typeCase{
 			return "/api/v1/remote/" + remote + "/pool/main/d/demo/demo_1.0_amd64.deb"
 		},
 	},
+	"terraform": {
+		upstream: fileUpstream("/v1/providers/demo/hello/versions"),
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/v1/providers/demo/hello/versions"
+		},
+	},
 	"generic": {
 		upstream: fileUpstream("/dir/artifact.bin"),
 		path:     func(remote string, _ []byte) string { return "/api/v1/remote/" + remote + "/dir/artifact.bin" },

@@ -11,6 +11,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/helm"
 	"github.com/artifactapi/artifactapi/internal/format/npm"
 	"github.com/artifactapi/artifactapi/internal/format/pypi"
+	"github.com/artifactapi/artifactapi/internal/format/terraform"
 )
 
 // All returns every served package type.
@@ -23,5 +24,6 @@ func All() *format.Registry {
 		helm.Type{},
 		npm.Type{},
 		pypi.Type{},
+		terraform.Type{},
 	)
 }
