@@ -41,6 +41,12 @@ func fileUpstream(path string) func(t *testing.T, body []byte, broken bool) (str
 }
 
 var typeCases = map[string]typeCase{
+	"alpine": {
+		upstream: fileUpstream("/v3.20/main/x86_64/keys.pub"),
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/v3.20/main/x86_64/keys.pub"
+		},
+	},
 	"apt": {
 		upstream: fileUpstream("/pool/main/d/demo/demo_1.0_amd64.deb"),
 		path: func(remote string, _ []byte) string {

@@ -4,6 +4,7 @@ package types
 
 import (
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/alpine"
 	"github.com/artifactapi/artifactapi/internal/format/apt"
 	"github.com/artifactapi/artifactapi/internal/format/docker"
 	"github.com/artifactapi/artifactapi/internal/format/generic"
@@ -17,6 +18,7 @@ import (
 // All returns every served package type.
 func All() *format.Registry {
 	return format.NewRegistry(
+		alpine.Type{},
 		apt.Type{},
 		generic.Type{},
 		docker.Type{},
