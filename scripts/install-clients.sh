@@ -52,6 +52,9 @@ need=()
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v apt-ftparchive >/dev/null || need+=(apt-utils)
+command -v dnf >/dev/null || need+=(dnf)
+command -v createrepo_c >/dev/null || need+=(createrepo-c)
+command -v rpmbuild >/dev/null || need+=(rpm)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "install-clients: installing ${need[*]}" >&2
 sudo=""

@@ -47,6 +47,12 @@ var typeCases = map[string]typeCase{
 			return "/api/v1/remote/" + remote + "/v3.20/main/x86_64/keys.pub"
 		},
 	},
+	"rpm": {
+		upstream: fileUpstream("/Packages/h/hello-1.0-1.noarch.rpm"),
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/Packages/h/hello-1.0-1.noarch.rpm"
+		},
+	},
 	"apt": {
 		upstream: fileUpstream("/pool/main/d/demo/demo_1.0_amd64.deb"),
 		path: func(remote string, _ []byte) string {

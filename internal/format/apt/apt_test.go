@@ -67,7 +67,7 @@ func FuzzReleaseDigests(f *testing.F) {
 			return
 		}
 		for p, e := range d {
-			if !strings.HasPrefix(p, "dists/s/") || strings.Contains(p, "..") || e.Size < 0 {
+			if !strings.HasPrefix(p, "dists/s/") || strings.Contains("/"+p+"/", "/../") || e.Size < 0 {
 				t.Fatalf("entry %q %+v", p, e)
 			}
 		}
