@@ -55,6 +55,7 @@ command -v apt-ftparchive >/dev/null || need+=(apt-utils)
 command -v dnf >/dev/null || need+=(dnf)
 command -v createrepo_c >/dev/null || need+=(createrepo-c)
 command -v rpmbuild >/dev/null || need+=(rpm)
+command -v puppet >/dev/null || need+=(puppet)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "install-clients: installing ${need[*]}" >&2
 sudo=""

@@ -124,10 +124,12 @@ type MergeInput struct {
 }
 
 // Negotiator is implemented by types whose clients ask for one path in
-// several representations (npm's abbreviated and full documents): each is
-// fetched, stored and served apart, under the path Variant returns.
+// several representations (npm's abbreviated and full documents, by
+// Accept) or with a query that selects what is answered (Puppet Forge's
+// lists): each is fetched, stored and served apart, under the path Variant
+// returns (which Upstream.UpstreamPath maps back).
 type Negotiator interface {
-	Variant(path string, h http.Header) string
+	Variant(path string, r *http.Request) string
 }
 
 // Presenter is implemented by types whose stored indexes need the address

@@ -213,7 +213,9 @@ func (r *Remote) UpstreamURL(path string) string {
 		return path // an artifact an index lists on another host (format.Upstream)
 	}
 	u := *r.Base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + path
+	p, query, _ := strings.Cut(path, "?") // a type may map a stored path to a query (format.Negotiator)
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + p
 	u.RawPath = ""
+	u.RawQuery = query
 	return u.String()
 }

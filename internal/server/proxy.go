@@ -100,7 +100,7 @@ func (s *Server) serveRemote(w http.ResponseWriter, r *http.Request) {
 // client asked for, knowing the address the client reaches rem by.
 func (s *Server) serveFrom(rec *respRecorder, r *http.Request, rem *registry.Remote, path string) error {
 	if n := rem.Type.Negotiator; n != nil {
-		if v := n.Variant(path, r.Header); v != path {
+		if v := n.Variant(path, r); v != path {
 			path = v
 			rec.Header().Add("Vary", "Accept")
 		}

@@ -53,6 +53,12 @@ var typeCases = map[string]typeCase{
 			return "/api/v1/remote/" + remote + "/Packages/h/hello-1.0-1.noarch.rpm"
 		},
 	},
+	"puppet": {
+		upstream: fileUpstream("/v3/files/demo-hello-1.0.0.tar.gz"),
+		path: func(remote string, _ []byte) string {
+			return "/api/v1/remote/" + remote + "/v3/files/demo-hello-1.0.0.tar.gz"
+		},
+	},
 	"apt": {
 		upstream: fileUpstream("/pool/main/d/demo/demo_1.0_amd64.deb"),
 		path: func(remote string, _ []byte) string {

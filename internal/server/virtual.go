@@ -75,7 +75,7 @@ func merges(t *format.Caps, r *http.Request, path string) (string, bool) {
 		return "", false
 	}
 	if t.Negotiator != nil {
-		path = t.Negotiator.Variant(path, r.Header)
+		path = t.Negotiator.Variant(path, r)
 	}
 	c, err := t.Classify(path)
 	return path, err == nil && c.Kind == format.Index

@@ -1,6 +1,10 @@
 package npm
 
-import "github.com/artifactapi/artifactapi/internal/format"
+import (
+	"net/http"
+
+	"github.com/artifactapi/artifactapi/internal/format"
+)
 
 // Shorthands for the questions Classify answers in one call.
 func classify(p string) format.Class { c, _ := Type{}.Classify(p); return c }
@@ -12,3 +16,6 @@ func mutable(p string) bool { return classify(p).Mutable }
 func listedIn(p string) []string { return classify(p).ListedIn }
 
 func mustBeListed(p string) bool { return classify(p).MustBeListed }
+
+// withHeader is a request carrying h, for Variant.
+func withHeader(h http.Header) *http.Request { return &http.Request{Header: h} }

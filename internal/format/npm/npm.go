@@ -66,7 +66,8 @@ func (Type) Classify(p string) (format.Class, error) {
 
 // Variant implements format.Negotiator: abbreviated and full documents
 // are different bytes and are cached apart.
-func (Type) Variant(p string, h http.Header) string {
+func (Type) Variant(p string, r *http.Request) string {
+	h := r.Header
 	if _, tarball, ok := split(p); !ok || tarball {
 		return p
 	}

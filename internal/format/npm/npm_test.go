@@ -81,8 +81,8 @@ func TestDigests(t *testing.T) {
 func TestPathsAndVariants(t *testing.T) {
 	var ty Type
 	abbrev := http.Header{"Accept": {AbbreviatedType + "; q=1.0, application/json; q=0.8"}}
-	if ty.Variant("lodash", abbrev) != "lodash#abbreviated" || ty.Variant("@types/node", http.Header{}) != "@types/node#full" ||
-		ty.Variant("lodash/-/lodash-4.17.21.tgz", abbrev) != "lodash/-/lodash-4.17.21.tgz" {
+	if ty.Variant("lodash", withHeader(abbrev)) != "lodash#abbreviated" || ty.Variant("@types/node", withHeader(http.Header{})) != "@types/node#full" ||
+		ty.Variant("lodash/-/lodash-4.17.21.tgz", withHeader(abbrev)) != "lodash/-/lodash-4.17.21.tgz" {
 		t.Fatal("Variant")
 	}
 	for _, p := range []string{"lodash#full", "@types/node#abbreviated", "lodash/-/lodash-4.17.21.tgz", "@types/node/-/node-20.0.0.tgz", "lodash/-/_ext/https/cdn/x.tgz", "JSONStream#abbreviated", "JSONStream/-/JSONStream-1.3.5.tgz"} {

@@ -76,7 +76,8 @@ func (Type) Classify(p string) (format.Class, error) {
 
 // Variant implements format.Negotiator: HTML and JSON pages are cached
 // apart, under the normalised project name.
-func (Type) Variant(p string, h http.Header) string {
+func (Type) Variant(p string, r *http.Request) string {
+	h := r.Header
 	project, ok := page(p)
 	if !ok {
 		return p

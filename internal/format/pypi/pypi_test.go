@@ -76,8 +76,8 @@ func TestRewriteAndDigestsJSON(t *testing.T) {
 func TestPathsVariantsIndexes(t *testing.T) {
 	var ty Type
 	js := http.Header{"Accept": {JSONType + ", text/html; q=0.01"}}
-	if ty.Variant("simple/Demo_Pkg/", js) != "simple/demo-pkg/#json" || ty.Variant("simple/demo.pkg/", http.Header{}) != "simple/demo-pkg/#html" ||
-		ty.Variant("packages/x.whl", js) != "packages/x.whl" {
+	if ty.Variant("simple/Demo_Pkg/", withHeader(js)) != "simple/demo-pkg/#json" || ty.Variant("simple/demo.pkg/", withHeader(http.Header{})) != "simple/demo-pkg/#html" ||
+		ty.Variant("packages/x.whl", withHeader(js)) != "packages/x.whl" {
 		t.Fatal("Variant")
 	}
 	if ty.UpstreamPath("simple/demo-pkg/#json") != "simple/demo-pkg/" || !mutable("simple/demo-pkg/#html") || mutable("packages/x.whl") {

@@ -11,6 +11,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/goproxy"
 	"github.com/artifactapi/artifactapi/internal/format/helm"
 	"github.com/artifactapi/artifactapi/internal/format/npm"
+	"github.com/artifactapi/artifactapi/internal/format/puppet"
 	"github.com/artifactapi/artifactapi/internal/format/pypi"
 	"github.com/artifactapi/artifactapi/internal/format/rpm"
 	"github.com/artifactapi/artifactapi/internal/format/terraform"
@@ -26,6 +27,7 @@ func All() *format.Registry {
 		goproxy.Type{},
 		helm.Type{},
 		npm.Type{},
+		puppet.Type{},
 		pypi.Type{},
 		rpm.Type{},
 		terraform.Type{},

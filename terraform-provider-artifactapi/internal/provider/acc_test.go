@@ -72,7 +72,7 @@ func server(t *testing.T) *client.Client {
 
 // served are the package types this server build serves; the others are
 // refused by the server with its clear 400 until they land.
-var served = map[string]bool{"rpm": true, "alpine": true, "apt": true, "terraform": true, "generic": true, "docker": true, "helm": true, "pypi": true, "npm": true, "goproxy": true}
+var served = map[string]bool{"puppet": true, "rpm": true, "alpine": true, "apt": true, "terraform": true, "generic": true, "docker": true, "helm": true, "pypi": true, "npm": true, "goproxy": true}
 
 // The seed's example, with base URLs on local test upstreams, applies;
 // then a chart comes through the helm virtual it creates.
