@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -58,8 +60,11 @@ func newProviderFixture(t *testing.T) *providerFixture {
 	sig, _ := os.ReadFile(sumsFile + ".sig")
 
 	f := &providerFixture{zip: zbuf.Bytes()}
+	module := moduleArchive(t)
 	f.files = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case "/modules/net-1.0.0.tar.gz":
+			w.Write(module)
 		case "/releases/" + name:
 			w.Write(f.zip)
 		case "/releases/SHA256SUMS":
@@ -74,6 +79,11 @@ func newProviderFixture(t *testing.T) *providerFixture {
 	f.registry = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
+		case "/v1/modules/demo/net/aws/versions":
+			fmt.Fprint(w, `{"modules":[{"versions":[{"version":"1.0.0"}]}]}`)
+		case "/v1/modules/demo/net/aws/1.0.0/download":
+			w.Header().Set("X-Terraform-Get", f.files.URL+"/modules/net-1.0.0.tar.gz")
+			w.WriteHeader(http.StatusNoContent)
 		case "/v1/providers/demo/hello/versions":
 			fmt.Fprint(w, `{"versions":[{"version":"1.0.0","protocols":["5.0"],"platforms":[{"os":"linux","arch":"amd64"}]}]}`)
 		case "/v1/providers/demo/hello/1.0.0/download/linux/amd64":
@@ -89,13 +99,27 @@ func newProviderFixture(t *testing.T) *providerFixture {
 	return f
 }
 
+// moduleArchive is a module as a registry's X-Terraform-Get names it.
+func moduleArchive(t *testing.T) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	body := []byte("output \"greeting\" { value = \"hello from a proxied module\" }\n")
+	tw.WriteHeader(&tar.Header{Name: "main.tf", Mode: 0o644, Size: int64(len(body))})
+	tw.Write(body)
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
 // tofuInit runs `tofu init` for a configuration that requires the test
-// provider from a registry host whose services point at registryURL.
-func tofuInit(t *testing.T, tofu, registryURL string) (string, error) {
+// provider and module from a registry host whose services point at root
+// (…/v1/providers/ and …/v1/modules/ under it).
+func tofuInit(t *testing.T, tofu, root string) (string, error) {
 	dir := t.TempDir()
 	cli := filepath.Join(dir, "cli.tfrc")
 	os.WriteFile(cli, []byte(`host "registry.artifactapi.test" {
-  services = { "providers.v1" = "`+registryURL+`" }
+  services = { "providers.v1" = "`+root+`/v1/providers/", "modules.v1" = "`+root+`/v1/modules/" }
 }
 `), 0o644)
 	os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`terraform {
@@ -103,11 +127,20 @@ func tofuInit(t *testing.T, tofu, registryURL string) (string, error) {
     hello = { source = "registry.artifactapi.test/demo/hello", version = "1.0.0" }
   }
 }
+module "net" {
+  source  = "registry.artifactapi.test/demo/net/aws"
+  version = "1.0.0"
+}
 `), 0o644)
 	cmd := exec.Command(tofu, "init", "-input=false", "-no-color")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cli, "TF_PLUGIN_CACHE_DIR=", "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 	out, err := cmd.CombinedOutput()
+	if err == nil {
+		if b, rerr := os.ReadFile(filepath.Join(dir, ".terraform", "modules", "net", "main.tf")); rerr != nil || !strings.Contains(string(b), "proxied module") {
+			return string(out), fmt.Errorf("module not installed: %v", rerr)
+		}
+	}
 	return string(out), err
 }
 
@@ -127,7 +160,7 @@ func TestTofuInitThroughProxy(t *testing.T) {
 			f.registry.Close()
 			f.files.Close()
 		}
-		out, err := tofuInit(t, tofu, p.url+"/api/v1/remote/tf/v1/providers/")
+		out, err := tofuInit(t, tofu, p.url+"/api/v1/remote/tf")
 		if err != nil || !strings.Contains(out, "Installed registry.artifactapi.test/demo/hello v1.0.0 (signed") {
 			t.Fatalf("tofu init (warm=%v): %v\n%s", warm, err, out)
 		}

@@ -9,6 +9,8 @@
 package terraform
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,7 +30,10 @@ type Type struct{}
 // Name implements format.Type.
 func (Type) Name() string { return "terraform" }
 
-const providers = "v1/providers/"
+const (
+	providers = "v1/providers/"
+	modules   = "v1/modules/"
+)
 
 // ext is where a download document's links go: under the document, so
 // the document that lists a file is known from its path.
@@ -40,10 +45,32 @@ func linked(p string) (doc string, ok bool) {
 	return doc, ok && isDownload(doc)
 }
 
-// isDownload reports "v1/providers/{ns}/{type}/{version}/download/{os}/{arch}".
+// isDownload reports a download document: a provider's
+// "v1/providers/{ns}/{type}/{version}/download/{os}/{arch}" or a module's
+// "v1/modules/{ns}/{name}/{system}/{version}/download".
 func isDownload(p string) bool {
-	parts := strings.Split(strings.TrimPrefix(p, providers), "/")
-	return strings.HasPrefix(p, providers) && len(parts) == 6 && parts[3] == "download" && !slices.Contains(parts, "")
+	if rest, ok := strings.CutPrefix(p, providers); ok {
+		parts := strings.Split(rest, "/")
+		return len(parts) == 6 && parts[3] == "download" && !slices.Contains(parts, "")
+	}
+	return isModuleDownload(p)
+}
+
+func isModuleDownload(p string) bool {
+	rest, ok := strings.CutPrefix(p, modules)
+	parts := strings.Split(rest, "/")
+	return ok && len(parts) == 5 && parts[4] == "download" && !slices.Contains(parts, "")
+}
+
+// isVersions reports a provider's or module's version list.
+func isVersions(p string) bool {
+	switch {
+	case strings.HasPrefix(p, providers):
+		return strings.HasSuffix(p, "/versions") && strings.Count(p, "/") == 4
+	case strings.HasPrefix(p, modules):
+		return strings.HasSuffix(p, "/versions") && strings.Count(p, "/") == 5
+	}
+	return false
 }
 
 // Classify implements format.Type.
@@ -51,18 +78,19 @@ func (Type) Classify(p string) (format.Class, error) {
 	switch {
 	case isDownload(p):
 		return format.Class{Kind: format.Index}, nil
-	case strings.HasPrefix(p, providers) && strings.HasSuffix(p, "/versions") && strings.Count(p, "/") == 4:
+	case isVersions(p):
 		return format.Class{Kind: format.Other, Mutable: true}, nil
 	}
 	if doc, ok := linked(p); ok {
 		return format.Class{Kind: format.Artifact, ListedIn: []string{doc}, MustBeListed: true}, nil
 	}
 	return format.Class{}, apierr.New(apierr.ErrNotFound,
-		"terraform: %s is not a provider registry path (v1/providers/{namespace}/{type}/versions, …/{version}/download/{os}/{arch}); module registry paths are not served yet", p)
+		"terraform: %s is not a registry path (v1/providers/{namespace}/{type}/versions, …/{version}/download/{os}/{arch}; v1/modules/{namespace}/{name}/{system}/versions, …/{version}/download)", p)
 }
 
-// linkFields are the download document's URLs.
-var linkFields = map[string]bool{"download_url": true, "shasums_url": true, "shasums_signature_url": true}
+// linkFields are the download documents' URLs (a module's "location" is
+// a go-getter address: only a plain http(s) URL is followed).
+var linkFields = map[string]bool{"download_url": true, "shasums_url": true, "shasums_signature_url": true, "location": true}
 
 // Rewrite implements format.Rewriter: the three URLs of a download
 // document become paths under it; relative ones resolve against the
@@ -75,9 +103,14 @@ func (Type) Rewrite(p string, base *url.URL, r io.Reader, w io.Writer) error {
 		if container != "" || !linkFields[key] || v == "" {
 			return v
 		}
+		if key == "location" && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "/") &&
+			!strings.HasPrefix(v, "./") && !strings.HasPrefix(v, "../") {
+			return v // git::, s3:: and other go-getter sources: the client's
+		}
 		u, err := docURL.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Host == "" || u.RawQuery != "" {
-			return v // not a link the proxy can follow (a signed URL): left for the client
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Host == "" || u.RawQuery != "" ||
+			strings.Contains(strings.TrimPrefix(u.Path, "/"), "//") {
+			return v // not a link the proxy can follow (a signed URL, a go-getter subdirectory): left for the client
 		}
 		return p + ext + u.Scheme + "/" + u.Host + (&url.URL{Path: path.Clean("/" + u.Path)}).EscapedPath()
 	}, nil)
@@ -140,7 +173,27 @@ func (Type) Prepare(req *http.Request, p string) {
 }
 
 // Transport implements format.Upstream: the remote's credentials (a
-// private registry's token) go to its own origin only.
+// private registry's token) go to its own origin only, and a module
+// download's "204 + X-Terraform-Get" becomes the equivalent 200
+// {"location": …} document, which the CLI reads as well and which can be
+// cached and rewritten like any document.
 func (Type) Transport(next http.RoundTripper, c format.Credentials) http.RoundTripper {
-	return format.HostAuth(next, c)
+	return moduleLocation{format.HostAuth(next, c)}
+}
+
+type moduleLocation struct{ next http.RoundTripper }
+
+func (m moduleLocation) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := m.next.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Terraform-Get") == "" || !strings.HasSuffix(req.URL.Path, "/download") {
+		return resp, err
+	}
+	resp.Body.Close()
+	b, _ := json.Marshal(map[string]string{"location": resp.Header.Get("X-Terraform-Get")})
+	resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Del("X-Terraform-Get")
+	resp.ContentLength = int64(len(b))
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
 }

@@ -3,10 +3,15 @@ package terraform
 import (
 	"bytes"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/artifactapi/artifactapi/internal/format"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -61,7 +66,7 @@ func TestRewriteAndDigestsGolden(t *testing.T) {
 }
 
 func TestClassifyRefusesOtherPaths(t *testing.T) {
-	for _, p := range []string{"v1/modules/a/b/c/versions", "v1/providers/a/versions", "index.html", "v1/providers/a/b/1.0/download/linux", "x/_ext/https/h/p"} {
+	for _, p := range []string{"v1/modules/a/b/versions", "v1/providers/a/versions", "index.html", "v1/providers/a/b/1.0/download/linux", "x/_ext/https/h/p"} {
 		if _, err := (Type{}).Classify(p); err == nil {
 			t.Errorf("%s accepted", p)
 		}
@@ -91,4 +96,39 @@ func FuzzRewrite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A module's download answer (204 + X-Terraform-Get) becomes a document
+// whose plain archive URL comes back through the proxy; go-getter sources
+// stay the client's.
+func TestModuleLocation(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Terraform-Get", "./archives/net-1.0.0.tar.gz")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer up.Close()
+	client := &http.Client{Transport: Type{}.Transport(http.DefaultTransport, format.Credentials{})}
+	resp, err := client.Get(up.URL + "/v1/modules/demo/net/aws/1.0.0/download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != `{"location":"./archives/net-1.0.0.tar.gz"}` {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	mdoc := "v1/modules/demo/net/aws/1.0.0/download"
+	for in, want := range map[string]string{
+		`{"location":"./archives/net-1.0.0.tar.gz"}`:         `{"location":"` + mdoc + `/_ext/https/registry.example/v1/modules/demo/net/aws/1.0.0/archives/net-1.0.0.tar.gz"}`,
+		`{"location":"https://files.example/net.zip"}`:       `{"location":"` + mdoc + `/_ext/https/files.example/net.zip"}`,
+		`{"location":"git::https://git.example/net?ref=v1"}`: `{"location":"git::https://git.example/net?ref=v1"}`,
+		`{"location":"https://files.example/net.tgz//sub"}`:  `{"location":"https://files.example/net.tgz//sub"}`,
+	} {
+		var out bytes.Buffer
+		if err := (Type{}).Rewrite(mdoc, base, strings.NewReader(in), &out); err != nil || out.String() != want {
+			t.Errorf("%s: %s (%v), want %s", in, out.String(), err, want)
+		}
+	}
+	if c, err := (Type{}).Classify(mdoc + "/_ext/https/files.example/net.zip"); err != nil || c.ListedIn[0] != mdoc {
+		t.Errorf("module archive: %+v %v", c, err)
+	}
 }
