@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +44,28 @@ func TestRpmRepodataVerifiedAgainstRepomd(t *testing.T) {
 		if o["path"] == good && o["mutable"] != false {
 			t.Fatal("checksum-named repodata must be immutable")
 		}
+	}
+}
+
+// librepo resumes with Range and zchunk reads several ranges at once:
+// both are answered from the cached file.
+func TestRpmRangesFromTheCache(t *testing.T) {
+	data := randomBytes(100_000)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write(data) })
+	h := newHarness(t, nil)
+	if code := h.api("POST", "/api/v2/remotes", map[string]any{"name": "el", "package_type": "rpm", "base_url": up.URL}, nil); code != 201 {
+		t.Fatal(code)
+	}
+	h.get("/api/v1/remote/el/Packages/h/hello-1.0-1.x86_64.rpm")
+	resp, body, _ := h.get("/api/v1/remote/el/Packages/h/hello-1.0-1.x86_64.rpm", "Range", "bytes=0-9,5000-5009")
+	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Type"), "multipart/byteranges") ||
+		!bytes.Contains(body, data[5000:5010]) || !bytes.Contains(body, data[:10]) {
+		t.Fatalf("multi-range: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, body, _ := h.get("/api/v1/remote/el/Packages/h/hello-1.0-1.x86_64.rpm", "Range", "bytes=99990-"); resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, data[99990:]) {
+		t.Fatalf("resume: %d", resp.StatusCode)
+	}
+	if up.hits.Load() != 1 {
+		t.Fatalf("ranges went upstream: %d requests", up.hits.Load())
 	}
 }
