@@ -91,6 +91,37 @@ func TestDnfThroughProxy(t *testing.T) {
 	}
 }
 
+// A package the upstream changed after createrepo_c listed it fails the
+// checksum the real primary.xml gives it: dnf gets no package, and the
+// proxy keeps none.
+func TestDnfTamperedPackageRefused(t *testing.T) {
+	repo := rpmRepo(t)
+	files := http.FileServer(http.Dir(repo))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".rpm") {
+			b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(r.URL.Path)))
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			b[len(b)/2] ^= 0xff
+			w.Write(b)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "el", "package_type": "rpm", "base_url": up.URL})
+	if out, err := dnfDownload(t, p.url+"/api/v1/remote/el/"); err == nil {
+		t.Fatalf("dnf took a tampered package:\n%s", out)
+	}
+	objs := strings.Join(listObjects(t, p, "el"), " ")
+	if !strings.Contains(objs, "-primary.xml") || strings.Contains(objs, ".rpm") {
+		t.Fatalf("cached: %s", objs)
+	}
+}
+
 // listObjects names what a remote has cached.
 func listObjects(t *testing.T, p *proc, remote string) []string {
 	resp, body := p.do("GET", "/api/v2/remotes/"+remote+"/objects?limit=1000", token, nil)

@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
@@ -85,15 +86,42 @@ func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.P
 	if m, ok := e.digests.get(key); ok {
 		return m, nil
 	}
-	r, _, err := e.Blobs.Open(ctx, obj.SHA256)
+	r, _, err := e.Blobs.Open(ctx, obj.SHA256) // the bytes the key names
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	m, err := p.Digests(index, r)
+	var m map[string]blob.Expect
+	complete := true
+	if c, ok := p.(format.Chained); ok {
+		m, err = c.DigestsChained(index, r, func(path string) (io.ReadCloser, error) {
+			rc, err := e.openCached(ctx, remote, path)
+			if err != nil {
+				complete = false // cached later: parse again then
+			}
+			return rc, err
+		})
+		if err != nil && m != nil {
+			e.Log.Warn("published digests partly unreadable", "remote", remote, "index", index, "err", err)
+			err = nil
+		}
+	} else {
+		m, err = p.Digests(index, r)
+	}
 	if err != nil {
 		return nil, err
 	}
-	e.digests.put(key, m)
+	if complete {
+		e.digests.put(key, m)
+	}
 	return m, nil
+}
+
+func (e *Engine) openCached(ctx context.Context, remote, path string) (io.ReadCloser, error) {
+	obj, err := e.lookup(ctx, remote, path)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := e.Blobs.Open(ctx, obj.SHA256)
+	return r, err
 }

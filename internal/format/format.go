@@ -103,6 +103,16 @@ type Published interface {
 	Digests(index string, r io.Reader) (map[string]blob.Expect, error)
 }
 
+// Chained is implemented by Published types whose index names, by
+// checksum, the documents that list the artifacts (an rpm repomd.xml and
+// its primary.xml): the engine also passes open, which reads another of
+// the remote's cached objects, verified when it was stored. A document
+// open cannot find is left out, and the result is not kept; one that does
+// not read is reported with the error, and what was read is still used.
+type Chained interface {
+	DigestsChained(index string, r io.Reader, open func(path string) (io.ReadCloser, error)) (map[string]blob.Expect, error)
+}
+
 // Merger is implemented by types whose virtual repositories answer their
 // indexes with a merge of the members' stored indexes.
 type Merger interface {

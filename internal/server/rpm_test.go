@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"fmt"
 	"net/http"
@@ -67,5 +68,53 @@ func TestRpmRangesFromTheCache(t *testing.T) {
 	}
 	if up.hits.Load() != 1 {
 		t.Fatalf("ranges went upstream: %d requests", up.hits.Load())
+	}
+}
+
+// Once the primary.xml repomd.xml names is cached, a package is checked
+// against the checksum primary lists for it: a tampered one is refused
+// and not stored, a matching one is served.
+func TestRpmPackageVerifiedAgainstPrimary(t *testing.T) {
+	good, bad := []byte("a real package"), []byte("a tampered package")
+	goodSum := fmt.Sprintf("%x", sha256.Sum256(good))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprintf(zw, `<metadata packages="2">`+
+		`<package type="rpm"><checksum type="sha256">%s</checksum><size package="%d"/><location href="Packages/g/good-1-1.noarch.rpm"/></package>`+
+		`<package type="rpm"><checksum type="sha256">%s</checksum><size package="%d"/><location href="Packages/b/bad-1-1.noarch.rpm"/></package></metadata>`,
+		goodSum, len(good), goodSum, len(bad))
+	zw.Close()
+	primary := gz.Bytes()
+	pname := fmt.Sprintf("repodata/%x-primary.xml.gz", sha256.Sum256(primary))
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/os/repodata/repomd.xml":
+			fmt.Fprintf(w, `<repomd><data type="primary"><checksum type="sha256">%x</checksum><location href="%s"/></data></repomd>`, sha256.Sum256(primary), pname)
+		case "/os/" + pname:
+			w.Write(primary)
+		case "/os/Packages/g/good-1-1.noarch.rpm":
+			w.Write(good)
+		case "/os/Packages/b/bad-1-1.noarch.rpm":
+			w.Write(bad)
+		}
+	})
+	h := newHarness(t, nil)
+	if code := h.api("POST", "/api/v2/remotes", map[string]any{"name": "el", "package_type": "rpm", "base_url": up.URL}, nil); code != 201 {
+		t.Fatal(code)
+	}
+	h.get("/api/v1/remote/el/os/repodata/repomd.xml")
+	if resp, _, _ := h.get("/api/v1/remote/el/os/" + pname); resp.StatusCode != 200 {
+		t.Fatalf("primary: %d", resp.StatusCode)
+	}
+	if resp, body, _ := h.get("/api/v1/remote/el/os/Packages/g/good-1-1.noarch.rpm"); resp.StatusCode != 200 || !bytes.Equal(body, good) {
+		t.Fatalf("listed package: %d %q", resp.StatusCode, body)
+	}
+	if resp, _, err := h.get("/api/v1/remote/el/os/Packages/b/bad-1-1.noarch.rpm"); err == nil && resp.StatusCode == 200 {
+		t.Fatal("a package that fails primary's checksum was served whole")
+	}
+	for _, o := range h.objects("el") {
+		if o["path"] == "os/Packages/b/bad-1-1.noarch.rpm" {
+			t.Fatal("refused package was stored")
+		}
 	}
 }

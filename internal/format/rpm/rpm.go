@@ -55,18 +55,52 @@ func (Type) Classify(p string) (format.Class, error) {
 		// files: their name is their content.
 		return format.Class{Kind: format.Artifact, Mutable: !checksumNamed(file),
 			ListedIn: []string{root + "repodata/repomd.xml"}}, nil
-	case strings.HasSuffix(p, ".rpm"), strings.HasSuffix(p, ".drpm"):
+	case strings.HasSuffix(p, ".rpm"):
+		// Its repository may be any folder above it; the nearest cached
+		// repomd.xml whose primary.xml lists it says what it must be.
+		var in []string
+		for d := path.Dir(p); len(in) < 8; d = path.Dir(d) {
+			if d == "." || d == "/" {
+				in = append(in, "repodata/repomd.xml")
+				break
+			}
+			in = append(in, d+"/repodata/repomd.xml")
+		}
+		return format.Class{Kind: format.Artifact, ListedIn: in}, nil
+	case strings.HasSuffix(p, ".drpm"):
 		return format.Class{Kind: format.Artifact}, nil
 	}
 	return format.Class{Kind: format.Other, Mutable: true}, nil
 }
 
+type checksum struct {
+	Type  string `xml:"type,attr"`
+	Value string `xml:",chardata"`
+}
+
+// expect turns a published checksum and size into an expectation.
+func (c checksum) expect(size int64) blob.Expect {
+	e := blob.Expect{Size: -1}
+	if size > 0 {
+		e.Size = size
+	}
+	sum := strings.ToLower(strings.TrimSpace(c.Value))
+	switch alg := strings.ToLower(c.Type); alg {
+	case "sha256":
+		e.SHA256 = sum
+	case "sha", "sha1", "sha512", "sha384", "md5":
+		if alg == "sha" {
+			alg = "sha1"
+		}
+		e.Sums = []blob.Sum{{Alg: alg, Hex: sum}}
+	}
+	return e
+}
+
 type repomd struct {
 	Data []struct {
-		Checksum struct {
-			Type  string `xml:"type,attr"`
-			Value string `xml:",chardata"`
-		} `xml:"checksum"`
+		Type     string   `xml:"type,attr"`
+		Checksum checksum `xml:"checksum"`
 		Location struct {
 			Href string `xml:"href,attr"`
 		} `xml:"location"`
@@ -74,38 +108,39 @@ type repomd struct {
 	} `xml:"data"`
 }
 
-// Digests implements format.Published: every repodata file repomd.xml
-// lists, with its checksum (sha256, sha1 or sha512) and size.
-func (Type) Digests(index string, r io.Reader) (map[string]blob.Expect, error) {
+func decodeRepomd(r io.Reader) (repomd, error) {
 	var md repomd
-	if err := xml.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&md); err != nil {
-		return nil, err
-	}
+	err := xml.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&md)
+	return md, err
+}
+
+// repoRoot is the repository of a repodata/repomd.xml path, "" or ending
+// in a slash.
+func repoRoot(index string) string {
 	root := strings.TrimSuffix(path.Dir(path.Dir(index)), ".")
 	if root != "" {
 		root += "/"
 	}
+	return root
+}
+
+// expects lists the repodata files under root.
+func (md repomd) expects(root string) map[string]blob.Expect {
 	out := map[string]blob.Expect{}
 	for _, d := range md.Data {
-		href := path.Clean(d.Location.Href)
-		if href == "." || strings.HasPrefix(href, "../") || strings.HasPrefix(href, "/") || strings.Contains(href, "://") {
-			continue
+		if href, ok := relative(d.Location.Href); ok {
+			out[root+href] = d.Checksum.expect(d.Size)
 		}
-		e := blob.Expect{Size: -1}
-		if d.Size > 0 {
-			e.Size = d.Size
-		}
-		sum := strings.ToLower(strings.TrimSpace(d.Checksum.Value))
-		switch alg := strings.ToLower(d.Checksum.Type); alg {
-		case "sha256":
-			e.SHA256 = sum
-		case "sha", "sha1", "sha512", "sha384", "md5":
-			if alg == "sha" {
-				alg = "sha1"
-			}
-			e.Sums = []blob.Sum{{Alg: alg, Hex: sum}}
-		}
-		out[root+href] = e
 	}
-	return out, nil
+	return out
+}
+
+// Digests implements format.Published: every repodata file repomd.xml
+// lists, with its checksum (sha256, sha1 or sha512) and size.
+func (Type) Digests(index string, r io.Reader) (map[string]blob.Expect, error) {
+	md, err := decodeRepomd(r)
+	if err != nil {
+		return nil, err
+	}
+	return md.expects(repoRoot(index)), nil
 }

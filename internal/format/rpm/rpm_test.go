@@ -32,7 +32,8 @@ func TestClassify(t *testing.T) {
 		"x/repodata/repomd.xml.asc": "index mutable",
 		"x/repodata/0f3c2bd2e6ab0c1aeb6f1ce3d1c0b1b8-primary.xml.gz": "artifact immutable x/repodata/repomd.xml",
 		"x/repodata/comps.xml":              "artifact mutable x/repodata/repomd.xml",
-		"Packages/h/hello-1.0-1.noarch.rpm": "artifact immutable",
+		"Packages/h/hello-1.0-1.noarch.rpm": "artifact immutable Packages/h/repodata/repomd.xml Packages/repodata/repomd.xml repodata/repomd.xml",
+		"hello.rpm":                         "artifact immutable repodata/repomd.xml",
 		"RPM-GPG-KEY":                       "other mutable",
 	} {
 		c, err := Type{}.Classify(p)
