@@ -36,6 +36,11 @@ type Registry struct {
 	types *format.Registry
 	log   *slog.Logger
 
+	// loading makes loads take turns: a reload a change notice started
+	// before a remote was written must not install its older view over
+	// the one the writer's own Load installed after it.
+	loading sync.Mutex
+
 	mu       sync.RWMutex
 	remotes  map[string]*Remote
 	virtuals map[string]meta.Virtual
@@ -53,6 +58,8 @@ func (g *Registry) Types() *format.Registry { return g.types }
 // compiles (a type removed from the build) is logged and skipped rather than
 // stopping every other remote.
 func (g *Registry) Load(ctx context.Context) error {
+	g.loading.Lock()
+	defer g.loading.Unlock()
 	rs, err := g.src.ListRemotes(ctx)
 	if err != nil {
 		return fmt.Errorf("load remotes: %w", err)
