@@ -174,6 +174,37 @@ func runTypeSuite(t *testing.T, typ string, tc typeCase, env func(testing.TB) ma
 			}
 		}
 	})
+	t.Run("VirtualFirstMemberWithThePath", func(t *testing.T) {
+		if !strings.HasPrefix(tc.path("r", body), "/api/v1/remote/r/") {
+			t.Skip("this type's virtuals are reached through its own front end, tested with it")
+		}
+		other := randomBytes(1000)
+		baseA, _ := tc.upstream(t, other, false)
+		baseB, _ := tc.upstream(t, body, false)
+		empty := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+		h := newHarness(t, env(t))
+		for name, base := range map[string]string{"a": baseA, "b": baseB, "none": empty.URL} {
+			fields := map[string]any{"name": name, "package_type": typ, "base_url": base}
+			for k, v := range tc.remote {
+				fields[k] = v
+			}
+			if code := h.api("POST", "/api/v2/remotes", fields, nil); code != 201 {
+				t.Fatalf("create %s remote %s: %d", typ, name, code)
+			}
+		}
+		for v, members := range map[string][]string{"ab": {"a", "b"}, "nb": {"none", "b"}} {
+			if code := h.api("POST", "/api/v2/virtuals", map[string]any{"name": v, "package_type": typ, "members": members}, nil); code != 201 {
+				t.Fatalf("create %s virtual %s: %d", typ, v, code)
+			}
+		}
+		rel := strings.TrimPrefix(tc.path("r", body), "/api/v1/remote/r/")
+		if resp, got, err := h.get("/api/v1/virtual/ab/" + rel); err != nil || resp.StatusCode != 200 || !bytes.Equal(got, other) {
+			t.Fatalf("both members have it: %v %d, want the first member's", err, resp.StatusCode)
+		}
+		if resp, got, err := h.get("/api/v1/virtual/nb/" + rel); err != nil || resp.StatusCode != 200 || !bytes.Equal(got, body) {
+			t.Fatalf("only the second member has it: %v %d", err, resp.StatusCode)
+		}
+	})
 	t.Run("TraversalRefused", func(t *testing.T) {
 		h, path, _ := newRemote(t, false)
 		i := strings.LastIndex(path, "/")
