@@ -26,6 +26,7 @@ func Walk(r io.Reader, w io.Writer, onString func(container, key, v string) stri
 		key, name    string // current key; the key this container is the value of
 	}
 	var stack []frame
+	started := false
 	var qbuf bytes.Buffer
 	enc := json.NewEncoder(&qbuf)
 	enc.SetEscapeHTML(false)
@@ -48,6 +49,14 @@ func Walk(r io.Reader, w io.Writer, onString func(container, key, v string) stri
 		}
 		if err != nil {
 			return err
+		}
+		if len(stack) == 0 {
+			// A document is one value; a second one copied after it would
+			// run into the first ("0.0 1" out as "0.01") or be unreadable.
+			if started {
+				return errors.New("data after the JSON document")
+			}
+			started = true
 		}
 		end := tok == json.Delim('}') || tok == json.Delim(']')
 		if len(stack) > 0 && !end {

@@ -3,6 +3,7 @@ package jsonstream
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 )
@@ -45,4 +46,17 @@ func FuzzWalk(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A second top-level value is refused: copied as tokens it would run into
+// the first and read back as another document.
+func TestWalkRefusesASecondDocument(t *testing.T) {
+	for _, in := range []string{"0.000 0.00000", `{} {}`, `"a" "b"`, `[1] 2`} {
+		if err := Walk(strings.NewReader(in), io.Discard, nil, nil); err == nil {
+			t.Errorf("%q: copied without error", in)
+		}
+	}
+	if err := Walk(strings.NewReader(" {\"a\": [1, 2]} \n"), io.Discard, nil, nil); err != nil {
+		t.Errorf("one document with whitespace around it: %v", err)
+	}
 }
