@@ -40,14 +40,13 @@ func (d *digestMaps) put(sha string, m map[string]blob.Expect) {
 // refuses a path that must be listed and is not, before any upstream
 // request is made.
 func (e *Engine) published(ctx context.Context, rem *registry.Remote, path string, class format.Class) (blob.Expect, bool, error) {
-	p := rem.Type.Published
-	if p == nil || class.Kind != format.Artifact {
+	if rem.Type.Published == nil || class.Kind != format.Artifact {
 		return blob.Expect{}, false, nil
 	}
 	var want blob.Expect
 	found := false
 	for _, index := range class.ListedIn {
-		m, err := e.digestsOf(ctx, rem.Name, index, p)
+		m, err := e.digestsOf(ctx, rem.Name, index, rem.Type)
 		if errors.Is(err, meta.ErrNotFound) {
 			continue // this representation is not cached; try the next
 		}
@@ -77,7 +76,7 @@ func (e *Engine) consistent(ctx context.Context, rem *registry.Remote, path stri
 	return err != nil || !listed || want.SHA256 == "" || want.SHA256 == obj.SHA256
 }
 
-func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.Published) (map[string]blob.Expect, error) {
+func (e *Engine) digestsOf(ctx context.Context, remote, index string, t *format.Caps) (map[string]blob.Expect, error) {
 	obj, err := e.lookup(ctx, remote, index)
 	if err != nil {
 		return nil, err
@@ -93,8 +92,8 @@ func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.P
 	defer r.Close()
 	var m map[string]blob.Expect
 	complete := true
-	if c, ok := p.(format.Chained); ok {
-		m, err = c.DigestsChained(index, r, func(path string) (io.ReadCloser, error) {
+	if t.Chained != nil {
+		m, err = t.Chained.DigestsChained(index, r, func(path string) (io.ReadCloser, error) {
 			rc, err := e.openCached(ctx, remote, path)
 			if err != nil {
 				complete = false // cached later: parse again then
@@ -106,7 +105,7 @@ func (e *Engine) digestsOf(ctx context.Context, remote, index string, p format.P
 			err = nil
 		}
 	} else {
-		m, err = p.Digests(index, r)
+		m, err = t.Published.Digests(index, r)
 	}
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ type Caps struct {
 	HeadRevalidator HeadRevalidator
 	Rewriter        Rewriter
 	Published       Published
+	Chained         Chained
 	Merger          Merger
 	Negotiator      Negotiator
 	Presenter       Presenter
@@ -25,6 +26,7 @@ func Resolve(t Type) *Caps {
 	c.HeadRevalidator, _ = t.(HeadRevalidator)
 	c.Rewriter, _ = t.(Rewriter)
 	c.Published, _ = t.(Published)
+	c.Chained, _ = t.(Chained)
 	c.Merger, _ = t.(Merger)
 	c.Negotiator, _ = t.(Negotiator)
 	c.Presenter, _ = t.(Presenter)
