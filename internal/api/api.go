@@ -49,6 +49,14 @@ type API struct {
 	Pull *pullauth.Checker
 	// Storage describes the cache's bounds for /api/v2/stats.
 	Storage func() Storage
+	// Upstream tells what the proxy knows of a remote's upstream.
+	Upstream func(ctx context.Context, remote string) UpstreamHealth
+}
+
+// UpstreamHealth is a remote's circuit and its last failed fill.
+type UpstreamHealth struct {
+	Circuit   string               `json:"circuit"` // "closed" or "open"
+	LastError *fetch.UpstreamError `json:"last_error,omitempty"`
 }
 
 // Storage is the cache's bounds and what keeping them did.

@@ -24,6 +24,18 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 		total.StoredBytes += s.StoredBytes
 	}
 	out := map[string]any{"totals": total, "remotes": st}
+	if a.Upstream != nil {
+		ups := map[string]UpstreamHealth{}
+		for _, rem := range a.Registry.Remotes() {
+			h := a.Upstream(r.Context(), rem.Name)
+			if !a.IsAdmin(r) && h.LastError != nil {
+				// Error texts name hosts: for the admin only.
+				h.LastError.Error = ""
+			}
+			ups[rem.Name] = h
+		}
+		out["upstreams"] = ups
+	}
 	if a.Storage != nil {
 		out["storage"] = a.Storage()
 	}

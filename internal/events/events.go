@@ -14,7 +14,11 @@ const Channel = "artifactapi:events"
 
 // Event types.
 const (
-	FetchStarted  = "fetch.started"
+	FetchStarted = "fetch.started"
+	// FetchProgress is sent about four times a second per fill in flight
+	// (Bytes of Size, Size 0 when the upstream did not say), so a UI can
+	// draw a bar for a large download.
+	FetchProgress = "fetch.progress"
 	FetchFinished = "fetch.finished"
 	FetchFailed   = "fetch.failed"
 	Hit           = "hit"
@@ -29,15 +33,18 @@ const (
 
 // Event is one thing that happened.
 type Event struct {
-	Type    string    `json:"type"`
-	Time    time.Time `json:"time"`
-	Remote  string    `json:"remote,omitempty"`
-	Path    string    `json:"path,omitempty"`
-	Size    int64     `json:"size,omitempty"`
-	SHA256  string    `json:"sha256,omitempty"`
-	Count   int       `json:"count,omitempty"`
-	Error   string    `json:"error,omitempty"`
-	Replica string    `json:"replica,omitempty"`
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Remote string    `json:"remote,omitempty"`
+	Path   string    `json:"path,omitempty"`
+	Size   int64     `json:"size,omitempty"`
+	Bytes  int64     `json:"bytes,omitempty"`
+	// DurationMS is how long a finished or failed fill took.
+	DurationMS int64  `json:"duration_ms,omitempty"`
+	SHA256     string `json:"sha256,omitempty"`
+	Count      int    `json:"count,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Replica    string `json:"replica,omitempty"`
 }
 
 // PubSub is the transport (the state store).

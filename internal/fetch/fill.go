@@ -29,11 +29,12 @@ const (
 // fill is one upstream fetch shared by every client that wants the same
 // object at the same time.
 type fill struct {
-	key   string
-	rem   *registry.Remote
-	path  string
-	class format.Class
-	stale *meta.Object
+	key     string
+	started time.Time
+	rem     *registry.Remote
+	path    string
+	class   format.Class
+	stale   *meta.Object
 
 	ready chan struct{} // closed once outcome (and, for a stream, file and header) are set
 	done  chan struct{} // closed once obj or err is final
@@ -162,7 +163,7 @@ func (e *Engine) join(rem *registry.Remote, path string, class format.Class, sta
 			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", len(e.inflight))
 		}
 		rewrite := class.Kind == format.Index && rem.Type.Rewriter != nil
-		f = &fill{key: key, rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite,
+		f = &fill{key: key, started: time.Now(), rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite,
 			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1, abandon: e.abandoned}
 		ctx, cancel := context.WithCancelCause(e.base)
 		f.cancel = cancel
@@ -211,7 +212,9 @@ func (e *Engine) run(ctx context.Context, f *fill) {
 		}
 		e.Metrics.Fills.WithLabelValues(f.rem.Name, "failed").Inc()
 		e.Recorder.Failed(f.rem.Name)
-		e.Events.Publish(events.Event{Type: events.FetchFailed, Remote: f.rem.Name, Path: f.path, Error: err.Error()})
+		e.Events.Publish(events.Event{Type: events.FetchFailed, Remote: f.rem.Name, Path: f.path, Error: err.Error(),
+			DurationMS: time.Since(f.started).Milliseconds()})
+		e.noteUpstreamError(f.rem.Name, err)
 		e.Log.Warn("fill failed", "remote", f.rem.Name, "path", f.path, "err", err)
 	}
 }

@@ -48,6 +48,8 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
 	}
 	buf := make([]byte, 256<<10)
+	report := progressReporter(e.Events, f)
+	var got int64
 	for {
 		n, rerr := body.Read(buf)
 		if n > 0 {
@@ -57,6 +59,8 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			}
 			h.Write(buf[:n])
 			f.advance(n)
+			got += int64(n)
+			report(got)
 		}
 		if rerr == io.EOF {
 			break
@@ -118,7 +122,8 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		e.dropIfUnused(ctx, f.stale.SHA256)
 	}
 	e.Metrics.Fills.WithLabelValues(f.rem.Name, "ok").Inc()
-	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256})
+	e.Events.Publish(events.Event{Type: events.FetchFinished, Remote: f.rem.Name, Path: f.path, Size: info.Size, SHA256: info.SHA256,
+		DurationMS: time.Since(f.started).Milliseconds()})
 	return nil
 }
 

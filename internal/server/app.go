@@ -151,6 +151,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		f, _ := free()
 		ev, orph := a.Janitor.Totals()
 		return api.Storage{MaxSize: cfg.CacheMaxSize, MinFree: cfg.CacheMinFree, FreeBytes: f, Evicted: ev, OrphansRemoved: orph}
+	}, Upstream: func(ctx context.Context, remote string) api.UpstreamHealth {
+		h := api.UpstreamHealth{Circuit: "closed"}
+		if brk.Open(ctx, remote) {
+			h.Circuit = "open"
+		}
+		if ue, ok := a.Engine.LastUpstreamError(ctx, remote); ok {
+			h.LastError = &ue
+		}
+		return h
 	}}
 	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL,
 		metricsAuth: mgmt.RequireToken, pull: pull}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sseEvents subscribes to the event stream and returns decoded events.
+func (h *harness) sseEvents() <-chan map[string]any {
+	h.t.Helper()
+	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v2/events", nil)
+	req.Header.Set("Authorization", "Bearer test-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { resp.Body.Close() })
+	out := make(chan map[string]any, 256)
+	lines := bufio.NewScanner(resp.Body)
+	lines.Scan() // ": connected": subscribed from here on
+	go func() {
+		defer close(out)
+		for lines.Scan() {
+			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+				var e map[string]any
+				json.Unmarshal([]byte(data), &e)
+				out <- e
+			}
+		}
+	}()
+	return out
+}
+
+func TestFillProgressEventsAndDuration(t *testing.T) {
+	const size = 1 << 20
+	body := randomBytes(size)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		// Drip the file over about 1.2 s so several progress ticks pass.
+		for i := 0; i < 12; i++ {
+			w.Write(body[i*size/12 : (i+1)*size/12])
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+		w.Write(body[12*(size/12):])
+	})
+	h := newHarness(t, nil)
+	evs := h.sseEvents()
+	h.remote("r", up.URL, nil)
+	if resp, b, err := h.get("/api/v1/remote/r/big.bin"); err != nil || resp.StatusCode != 200 || len(b) != size {
+		t.Fatalf("fetch: %v %v", resp, err)
+	}
+	var progress []map[string]any
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-evs:
+			if e["path"] != "big.bin" {
+				continue
+			}
+			switch e["type"] {
+			case "fetch.progress":
+				progress = append(progress, e)
+			case "fetch.finished":
+				if len(progress) < 2 {
+					t.Fatalf("%d progress events for a 1.2 s fill, want several", len(progress))
+				}
+				last := 0.0
+				for _, p := range progress {
+					n, _ := p["bytes"].(float64)
+					if p["size"] != float64(size) || n <= last || n >= size {
+						t.Fatalf("progress %v after %v bytes: want growing bytes below size %d", p, last, size)
+					}
+					last = n
+				}
+				if d, _ := e["duration_ms"].(float64); d < 1000 {
+					t.Fatalf("finished duration_ms %v, the upstream took over 1.2 s", e["duration_ms"])
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no fetch.finished; progress seen: %v", progress)
+		}
+	}
+}
+
+func TestStatsShowUpstreamHealth(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "broken", http.StatusBadGateway)
+	})
+	h := newHarness(t, nil)
+	h.remote("bad", up.URL, nil)
+	h.remote("idle", up.URL, nil)
+	type health struct {
+		Circuit   string
+		LastError *struct {
+			Time  time.Time
+			Error string
+		} `json:"last_error"`
+	}
+	var st struct{ Upstreams map[string]health }
+	h.api("GET", "/api/v2/stats", nil, &st)
+	if g := st.Upstreams["bad"]; g.Circuit != "closed" || g.LastError != nil {
+		t.Fatalf("before any fetch: %+v", g)
+	}
+	for i := range 6 {
+		h.get(fmt.Sprintf("/api/v1/remote/bad/f%d.bin", i))
+	}
+	h.api("GET", "/api/v2/stats", nil, &st)
+	g := st.Upstreams["bad"]
+	if g.Circuit != "open" || g.LastError == nil || !strings.Contains(g.LastError.Error, "502") || time.Since(g.LastError.Time) > time.Minute {
+		t.Fatalf("after six 502s: %+v (last error %+v)", g, g.LastError)
+	}
+	if i := st.Upstreams["idle"]; i.Circuit != "closed" || i.LastError != nil {
+		t.Fatalf("untouched remote: %+v", i)
+	}
+}
