@@ -78,7 +78,11 @@ func freePort(t *testing.T) string {
 // start runs the binary on dataDir with the given extra environment and
 // waits for its health endpoint.
 func start(t *testing.T, dataDir string, env ...string) *proc {
-	addr := freePort(t)
+	return startOn(t, freePort(t), dataDir, env...)
+}
+
+// startOn is start on a given address (a restart on the same port).
+func startOn(t *testing.T, addr, dataDir string, env ...string) *proc {
 	cmd := exec.Command(binary)
 	// The tests' second hosts are other loopback ports, as in an
 	// all-internal network; the egress test sets this back to false.

@@ -1,5 +1,6 @@
 // Command artifactapi is the caching proxy: `artifactapi` (or `serve`)
-// runs it, `version` prints the version.
+// runs it, `tui` is the terminal UI for a running server, `version`
+// prints the version.
 package main
 
 import (
@@ -32,6 +33,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "artifactapi:", err)
 			os.Exit(1)
 		}
+	case "tui":
+		if err := runTUI(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "artifactapi tui:", err)
+			os.Exit(1)
+		}
 	case "version", "--version":
 		fmt.Println("artifactapi", version)
 	case "help", "-h", "--help":
@@ -44,7 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Println("usage: artifactapi [serve|version]\n\nenvironment:")
+	fmt.Println("usage: artifactapi [serve|version]\n       artifactapi tui [--endpoint http://localhost:8000] [--token T]\n\nenvironment:")
 	for _, v := range config.Vars {
 		fmt.Printf("  %-22s %-40s %s\n", v[0], v[1], v[2])
 	}
@@ -77,6 +83,7 @@ func serve() error {
 		return fmt.Errorf("LISTEN_ADDR=%s: %w", cfg.ListenAddr, err)
 	}
 	srv := server.NewHTTPServer(cfg.ListenAddr, app.Server.Handler())
+	srv.RegisterOnShutdown(app.EndStreams)
 	log.Info("listening", "addr", ln.Addr().String(), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

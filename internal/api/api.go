@@ -49,6 +49,9 @@ type API struct {
 	Pull *pullauth.Checker
 	// Storage describes the cache's bounds for /api/v2/stats.
 	Storage func() Storage
+	// Closing is closed when the server starts shutting down: event
+	// streams end then, or a graceful shutdown would wait on them.
+	Closing <-chan struct{}
 	// Upstream tells what the proxy knows of a remote's upstream.
 	Upstream func(ctx context.Context, remote string) UpstreamHealth
 }

@@ -140,6 +140,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-a.Closing:
+			return
 		case msg, ok := <-ch:
 			if !ok {
 				return

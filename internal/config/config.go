@@ -15,6 +15,10 @@ import (
 	"github.com/artifactapi/artifactapi/internal/secrets"
 )
 
+// DefaultDataDir is DATA_DIR when unset; the TUI looks for the admin token
+// there too.
+const DefaultDataDir = "./data"
+
 // Config is every setting, typed and validated.
 type Config struct {
 	ListenAddr    string
@@ -89,7 +93,7 @@ type S3 struct {
 // Vars lists every variable with its default, for the README and --help.
 var Vars = [][3]string{
 	{"LISTEN_ADDR", ":8000", "address to serve on"},
-	{"DATA_DIR", "./data", "where the embedded backends keep their files"},
+	{"DATA_DIR", DefaultDataDir, "where the embedded backends keep their files"},
 	{"DB_DRIVER", "sqlite", "metadata store: sqlite | postgres"},
 	{"STORAGE_DRIVER", "fs", "blob store: fs | s3"},
 	{"STATE_DRIVER", "memory", "locks, TTL keys, breakers, events: memory | redis"},
@@ -140,7 +144,7 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	c := &Config{
 		ListenAddr:    get("LISTEN_ADDR", ":8000"),
-		DataDir:       get("DATA_DIR", "./data"),
+		DataDir:       get("DATA_DIR", DefaultDataDir),
 		DBDriver:      get("DB_DRIVER", "sqlite"),
 		StorageDriver: get("STORAGE_DRIVER", "fs"),
 		StateDriver:   get("STATE_DRIVER", "memory"),

@@ -51,10 +51,12 @@ type App struct {
 	// Janitor keeps the cache within its bounds (tests sweep it directly).
 	Janitor *janitor.Janitor
 
-	rec    *recorder.Recorder
-	cancel context.CancelFunc
-	bg     sync.WaitGroup
-	log    *slog.Logger
+	rec     *recorder.Recorder
+	closing chan struct{}
+	stop    sync.Once
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup
+	log     *slog.Logger
 }
 
 // Open builds every backend named by cfg and starts background work. Any
@@ -139,7 +141,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		MaxSize: cfg.CacheMaxSize, Grace: orphanGrace, Now: time.Now}
 	a.bg.Go(func() { a.Janitor.Run(bg, cfg.JanitorInterval) })
 	pull := &pullauth.Checker{Tokens: a.Meta, Admin: a.Token}
-	mgmt := &api.API{Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
+	a.closing = make(chan struct{})
+	mgmt := &api.API{Closing: a.closing, Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
 		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
 		{Name: "storage", Backend: a.Blobs.Name(), Fn: a.Blobs.Check},
 		// Without the state store hits are still served and fills lock per
@@ -167,6 +170,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		a.Server.metricsAuth = func(h http.Handler) http.Handler { return h }
 	}
 	return a, nil
+}
+
+// EndStreams ends every open event stream: http.Server.Shutdown calls it,
+// so clients reconnect to another replica (or the restarted one) at once.
+func (a *App) EndStreams() {
+	a.stop.Do(func() { close(a.closing) })
 }
 
 // Close stops background work, flushes the access log and closes backends.

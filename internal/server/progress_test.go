@@ -120,3 +120,20 @@ func TestStatsShowUpstreamHealth(t *testing.T) {
 		t.Fatalf("untouched remote: %+v", i)
 	}
 }
+
+// A graceful shutdown ends open event streams, or it would wait on them
+// until its timeout and clients would not move to another replica.
+func TestEndStreamsClosesEventStreams(t *testing.T) {
+	h := newHarness(t, nil)
+	evs := h.sseEvents()
+	h.app.EndStreams()
+	select {
+	case _, open := <-evs:
+		if open {
+			t.Fatal("an event instead of the end of the stream")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event stream stayed open after EndStreams")
+	}
+	h.app.EndStreams() // a second call (Shutdown's and Close's) is harmless
+}
