@@ -154,3 +154,61 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// series is requests over time from the access log, for charts:
+// ?window=1h&step=1m (window up to 31 days, though the access log keeps
+// ACCESS_LOG_DAYS; whole seconds per step; at most 1000 buckets). Every bucket of the window is present, empty
+// ones with zeros, so a chart needs no gap logic.
+func (a *API) series(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	window, err := durationParam(q.Get("window"), time.Hour)
+	if err != nil {
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "window: %v", err))
+		return
+	}
+	step, err := durationParam(q.Get("step"), time.Minute)
+	if err != nil {
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "step: %v", err))
+		return
+	}
+	switch {
+	case step < time.Second || step%time.Second != 0:
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "step must be whole seconds"))
+		return
+	case window > 31*24*time.Hour:
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "window must be at most 31 days"))
+		return
+	case window/step > 1000:
+		a.fail(w, r, apierr.New(apierr.ErrInvalid, "window/step is %d buckets; at most 1000", window/step))
+		return
+	}
+	now := time.Now().UTC()
+	// Buckets are aligned to the Unix epoch, as the stores group them.
+	since := time.Unix(0, now.Add(-window).UnixNano()/int64(step)*int64(step)).UTC()
+	pts, err := a.Store.AccessSeries(r.Context(), since, step)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]meta.SeriesPoint, 0, window/step+1)
+	for t, i := since, 0; !t.After(now); t = t.Add(step) {
+		if i < len(pts) && pts[i].Start.Equal(t) {
+			out = append(out, pts[i])
+			i++
+			continue
+		}
+		out = append(out, meta.SeriesPoint{Start: t, Cache: map[string]int64{}})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"step_seconds": step.Seconds(), "points": out})
+}
+
+func durationParam(s string, def time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration like 90s, 15m or 24h", s)
+	}
+	return d, nil
+}

@@ -151,6 +151,29 @@ type Access struct {
 	Client   string
 }
 
+// SeriesPoint is the requests of one time bucket, by cache outcome.
+type SeriesPoint struct {
+	Start    time.Time        `json:"start"`
+	Requests int64            `json:"requests"`
+	Bytes    int64            `json:"bytes"`
+	Errors   int64            `json:"errors"` // answered 5xx
+	Cache    map[string]int64 `json:"cache"`  // HIT, MISS, STALE, REVALIDATED, BYPASS
+}
+
+// AddSeriesRow folds one grouped row (bucket, cache outcome) into points,
+// which are ordered by bucket; the stores share it.
+func AddSeriesRow(points []SeriesPoint, start time.Time, cache string, n, bytes, errors int64) []SeriesPoint {
+	if len(points) == 0 || !points[len(points)-1].Start.Equal(start) {
+		points = append(points, SeriesPoint{Start: start, Cache: map[string]int64{}})
+	}
+	p := &points[len(points)-1]
+	p.Requests += n
+	p.Bytes += bytes
+	p.Errors += errors
+	p.Cache[cache] += n
+	return points
+}
+
 // Usage is the hits an object received since the last batch.
 type Usage struct {
 	Remote     string
@@ -211,6 +234,10 @@ type Store interface {
 	Record(ctx context.Context, b Batch) error
 	Stats(ctx context.Context) (map[string]RemoteStats, error)
 	CountAccess(ctx context.Context) (int64, error)
+	// AccessSeries sums the access log from since on into buckets of step
+	// (aligned to multiples of step since the epoch), oldest first; buckets
+	// without requests are left out.
+	AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]SeriesPoint, error)
 	// PruneAccess deletes access rows older than before.
 	PruneAccess(ctx context.Context, before time.Time) (int64, error)
 

@@ -137,3 +137,55 @@ func TestEndStreamsClosesEventStreams(t *testing.T) {
 	}
 	h.app.EndStreams() // a second call (Shutdown's and Close's) is harmless
 }
+
+func TestStatsSeriesFromTheAccessLog(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("payload")) })
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	for range 3 {
+		h.get("/api/v1/remote/r/a.bin")
+	}
+	type point struct {
+		Start    time.Time
+		Requests int64
+		Cache    map[string]int64
+	}
+	var out struct {
+		StepSeconds float64 `json:"step_seconds"`
+		Points      []point
+	}
+	// The access log is written in batches each second.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code := h.api("GET", "/api/v2/stats/series?window=10m&step=1m", nil, &out); code != 200 {
+			t.Fatalf("series: %d", code)
+		}
+		var req, hits, misses int64
+		for _, p := range out.Points {
+			req += p.Requests
+			hits += p.Cache["HIT"]
+			misses += p.Cache["MISS"]
+		}
+		if req == 3 && hits == 2 && misses == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("series never showed 1 miss and 2 hits: %+v", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Every bucket of the window is there, a minute apart, oldest first.
+	if out.StepSeconds != 60 || len(out.Points) < 10 || len(out.Points) > 11 {
+		t.Fatalf("step %v, %d points", out.StepSeconds, len(out.Points))
+	}
+	for i := 1; i < len(out.Points); i++ {
+		if d := out.Points[i].Start.Sub(out.Points[i-1].Start); d != time.Minute {
+			t.Fatalf("points %d and %d are %v apart", i-1, i, d)
+		}
+	}
+	for _, bad := range []string{"window=abc", "step=500ms", "window=24h&step=1s", "window=-1h", "window=800h"} {
+		if code := h.api("GET", "/api/v2/stats/series?"+bad, nil, nil); code != 400 {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+}

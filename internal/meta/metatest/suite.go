@@ -194,6 +194,39 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("prune %d %v", n, err)
 		}
 	})
+	t.Run("AccessSeries", func(t *testing.T) {
+		s := newStore(t)
+		step := time.Minute
+		b0 := time.Now().UTC().Truncate(step).Add(-10 * step)
+		row := func(at time.Time, cache string, status int, bytes int64) meta.Access {
+			return meta.Access{Time: at, Remote: "r", Path: "p", Method: "GET", Status: status, Cache: cache, Bytes: bytes}
+		}
+		rows := []meta.Access{
+			row(b0.Add(-time.Second), "HIT", 200, 1), // before since: left out
+			row(b0, "MISS", 200, 100), row(b0.Add(10*time.Second), "HIT", 200, 100), row(b0.Add(59*time.Second), "HIT", 200, 100),
+			row(b0.Add(3*step), "BYPASS", 502, 7), row(b0.Add(3*step+time.Second), "STALE", 200, 50),
+		}
+		if err := s.Record(ctx, meta.Batch{Access: rows}); err != nil {
+			t.Fatal(err)
+		}
+		pts, err := s.AccessSeries(ctx, b0, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pts) != 2 {
+			t.Fatalf("%d buckets, want 2: %+v", len(pts), pts)
+		}
+		a, b := pts[0], pts[1]
+		if !a.Start.Equal(b0) || a.Requests != 3 || a.Bytes != 300 || a.Errors != 0 || a.Cache["HIT"] != 2 || a.Cache["MISS"] != 1 {
+			t.Fatalf("first bucket %+v", a)
+		}
+		if !b.Start.Equal(b0.Add(3*step)) || b.Requests != 2 || b.Bytes != 57 || b.Errors != 1 || b.Cache["BYPASS"] != 1 || b.Cache["STALE"] != 1 {
+			t.Fatalf("second bucket %+v", b)
+		}
+		if pts, err := s.AccessSeries(ctx, b0.Add(5*step), step); err != nil || len(pts) != 0 {
+			t.Fatalf("after the last row: %+v %v", pts, err)
+		}
+	})
 	t.Run("LargeBatch", func(t *testing.T) {
 		s := newStore(t)
 		rows := make([]meta.Access, 1234) // several full chunks and a partial one

@@ -190,6 +190,29 @@ func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error
 	return tag.RowsAffected(), err
 }
 
+// AccessSeries implements meta.Store.
+func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
+	// Buckets in whole microseconds: timestamptz's own precision.
+	us := step.Microseconds()
+	rows, err := s.pool.Query(ctx, `SELECT (floor(extract(epoch FROM at) * 1000000 / $1) * $1)::bigint AS b, cache,
+		count(*), sum(bytes)::bigint, count(*) FILTER (WHERE status >= 500)
+		FROM access_log WHERE at >= $2 GROUP BY b, cache ORDER BY b`, us, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []meta.SeriesPoint
+	for rows.Next() {
+		var b, n, bytes, errs int64
+		var cache string
+		if err := rows.Scan(&b, &cache, &n, &bytes, &errs); err != nil {
+			return nil, err
+		}
+		out = meta.AddSeriesRow(out, time.UnixMicro(b).UTC(), cache, n, bytes, errs)
+	}
+	return out, rows.Err()
+}
+
 // CountAccess implements meta.Store.
 func (s *Store) CountAccess(ctx context.Context) (int64, error) {
 	var n int64

@@ -231,6 +231,26 @@ func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error
 	return res.RowsAffected()
 }
 
+// AccessSeries implements meta.Store.
+func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT (at / ?) * ? AS b, cache, count(*), sum(bytes), sum(status >= 500)
+		FROM access_log WHERE at >= ? GROUP BY b, cache ORDER BY b`, int64(step), int64(step), since.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []meta.SeriesPoint
+	for rows.Next() {
+		var b, n, bytes, errs int64
+		var cache string
+		if err := rows.Scan(&b, &cache, &n, &bytes, &errs); err != nil {
+			return nil, err
+		}
+		out = meta.AddSeriesRow(out, time.Unix(0, b).UTC(), cache, n, bytes, errs)
+	}
+	return out, rows.Err()
+}
+
 // CountAccess implements meta.Store.
 func (s *Store) CountAccess(ctx context.Context) (int64, error) {
 	var n int64
