@@ -4,12 +4,26 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test e2e fuzz faults lint fmt bench bench-scaleout provider clean
+.PHONY: build ui ui-test run test e2e fuzz faults lint fmt bench bench-scaleout provider clean
 
 STATICCHECK_VERSION := v0.8.2
 
-build:
+build: ui
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/artifactapi ./cmd/artifactapi
+
+# The web UI (ui/): installed from its lockfile and built into
+# internal/webui/dist, which the binary embeds. Skipped when nothing in ui/
+# changed since the last build.
+ui: internal/webui/dist/index.html
+internal/webui/dist/index.html: ui/package-lock.json $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	touch internal/webui/dist/.gitkeep internal/webui/dist/index.html
+
+# The UI's component tests (Vitest) and its end-to-end tests in Debian's
+# Chromium against the built binary (scripts/install-clients.sh installs it).
+ui-test: build
+	cd ui && npx vitest run
+	cd ui && ARTIFACTAPI_BIN=$(CURDIR)/bin/artifactapi node e2e/run.mjs
 
 run: build
 	./bin/artifactapi
@@ -17,10 +31,11 @@ run: build
 # The whole suite, with PostgreSQL, Redis and an S3 server up (see
 # scripts/with-services.sh) and the real clients installed; every backend
 # runs the conformance suites and every client test must run, not skip.
-test:
+test: ui
 	scripts/install-clients.sh
 	ARTIFACTAPI_REQUIRE_CLIENTS=1 scripts/with-services.sh $(GO) test -race -count=1 -timeout 15m ./...
 	cd terraform-provider-artifactapi && TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(CURDIR)/bin/tofu $(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) ui-test
 
 # The end-to-end tests alone: real clients against the built binary.
 e2e:

@@ -57,6 +57,7 @@ command -v createrepo_c >/dev/null || need+=(createrepo-c)
 command -v rpmbuild >/dev/null || need+=(rpm)
 command -v puppet >/dev/null || need+=(puppet)
 command -v tmux >/dev/null || need+=(tmux) # the TUI's end-to-end test
+[ -x /usr/bin/chromium ] || need+=(chromium) # the web UI's end-to-end tests
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "install-clients: installing ${need[*]}" >&2
 sudo=""

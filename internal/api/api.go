@@ -90,6 +90,7 @@ func (a *API) Handler() http.Handler {
 	auth.HandleFunc("DELETE /api/v2/virtuals/{name}", a.deleteVirtual)
 	auth.HandleFunc("GET /api/v2/stats", a.stats)
 	auth.HandleFunc("GET /api/v2/stats/series", a.series)
+	auth.HandleFunc("GET /api/v2/types", a.types)
 	auth.HandleFunc("POST /api/v2/probe", a.probe)
 	auth.HandleFunc("GET /api/v2/events", a.events)
 	auth.HandleFunc("GET /api/v2/tokens", a.listTokens)

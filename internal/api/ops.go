@@ -212,3 +212,29 @@ func durationParam(s string, def time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// types lists the served package types and the settings each declares, so
+// a client (the web UI's remote form) can offer the right fields.
+func (a *API) types(w http.ResponseWriter, r *http.Request) {
+	type setting struct {
+		Name        string `json:"name"`
+		Kind        string `json:"kind"`
+		Description string `json:"description"`
+	}
+	type typ struct {
+		Name     string    `json:"name"`
+		Settings []setting `json:"settings"`
+	}
+	reg := a.Registry.Types()
+	out := make([]typ, 0, len(reg.Names()))
+	for _, name := range reg.Names() {
+		t := typ{Name: name, Settings: []setting{}}
+		if c, _ := reg.Get(name); c.Settings != nil {
+			for _, f := range c.Settings.Fields() {
+				t.Settings = append(t.Settings, setting{Name: f.Name, Kind: string(f.Kind), Description: f.Description})
+			}
+		}
+		out = append(out, t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"types": out})
+}

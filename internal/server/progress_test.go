@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/artifactapi/artifactapi/internal/webui"
 )
 
 // sseEvents subscribes to the event stream and returns decoded events.
@@ -187,5 +190,48 @@ func TestStatsSeriesFromTheAccessLog(t *testing.T) {
 		if code := h.api("GET", "/api/v2/stats/series?"+bad, nil, nil); code != 400 {
 			t.Errorf("%s: %d, want 400", bad, code)
 		}
+	}
+}
+
+func TestTypesListTheirSettings(t *testing.T) {
+	h := newHarness(t, nil)
+	var out struct {
+		Types []struct {
+			Name     string
+			Settings []struct{ Name, Kind, Description string }
+		}
+	}
+	if code := h.api("GET", "/api/v2/types", nil, &out); code != 200 || len(out.Types) != 11 {
+		t.Fatalf("types: %d %+v", code, out)
+	}
+	for _, ty := range out.Types {
+		switch ty.Name {
+		case "docker":
+			if len(ty.Settings) != 2 || ty.Settings[0].Name != "ban_tags_enabled" || ty.Settings[0].Kind != "bool" || ty.Settings[1].Kind != "strings" || ty.Settings[1].Description == "" {
+				t.Fatalf("docker settings %+v", ty.Settings)
+			}
+		case "generic":
+			if len(ty.Settings) != 0 {
+				t.Fatalf("generic settings %+v", ty.Settings)
+			}
+		}
+	}
+}
+
+func TestRootServesTheUIToBrowsersAndTheBannerToScripts(t *testing.T) {
+	h := newHarness(t, nil)
+	resp, body, _ := h.get("/")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "management: /api/v2") {
+		t.Fatalf("banner: %d %q", resp.StatusCode, body)
+	}
+	if !webui.Built() {
+		if os.Getenv("ARTIFACTAPI_REQUIRE_CLIENTS") != "" {
+			t.Fatal("no built UI: make test builds it (make ui) before the Go tests")
+		}
+		t.Skip("no built UI in this build (make build embeds it)")
+	}
+	resp, body, _ = h.get("/", "Accept", "text/html,application/xhtml+xml")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `<div id="root">`) || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("index: %d %v %q", resp.StatusCode, resp.Header, body)
 	}
 }

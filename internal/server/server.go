@@ -11,6 +11,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/pullauth"
 	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/webui"
 )
 
 // AccessLog takes one row per proxied request.
@@ -72,7 +73,15 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v2/", s.api)
 	mux.Handle("GET /metrics", s.metricsAuth(s.metrics.Handler()))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { writeText(w, banner) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// Browsers get the web UI; curl and scripts the text banner.
+		if webui.Built() && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			webui.Index(w, r)
+			return
+		}
+		writeText(w, banner)
+	})
+	mux.Handle("GET "+webui.Prefix, webui.Assets())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteJSON(w, apierr.New(apierr.ErrNotFound, "no such endpoint: %s", r.URL.Path))
 	})
