@@ -170,3 +170,41 @@ func TestAptGetRealMirror(t *testing.T) {
 	t.Logf("apt-get update of %s main (amd64): direct %v, through the proxy cold %v, warm %v",
 		suite, direct.Round(time.Millisecond), cold.Round(time.Millisecond), warm.Round(time.Millisecond))
 }
+
+// A package the upstream changed after its Packages index was published is
+// refused by the proxy (checked against the cached index entry) and never
+// stored, so no later client gets it from the cache either (apt itself
+// would refuse it too, but a cache must not keep it for clients that
+// trust it).
+func TestAptGetRefusesAChangedPackage(t *testing.T) {
+	repo := aptRepo(t)
+	up := httptest.NewServer(http.FileServer(http.Dir(repo)))
+	defer up.Close()
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "deb", "package_type": "apt", "base_url": up.URL, "mutable_ttl": 300})
+	sources := "deb [trusted=yes] " + p.url + "/api/v1/remote/deb/ stable main"
+	state := t.TempDir()
+	if out, err := aptGet(t, state, sources, "update"); err != nil || strings.Contains(out, "Err:") {
+		t.Fatalf("apt-get update: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(repo, "pool", "main", "h", "hello-proxy", "*.deb"))
+	if len(debs) != 1 {
+		t.Fatalf("debs %v", debs)
+	}
+	b, _ := os.ReadFile(debs[0])
+	b[len(b)-1] ^= 0xff // same size, other bytes
+	os.WriteFile(debs[0], b, 0o644)
+	out, err := aptGet(t, state, sources, "download", "hello-proxy")
+	if err == nil {
+		t.Fatalf("apt-get download of a changed package succeeded:\n%s", out)
+	}
+	// The bytes stream to apt as they arrive; the mismatch shows at their
+	// end, so the proxy breaks the connection instead of finishing it.
+	if !strings.Contains(out, "Failed to fetch") {
+		t.Fatalf("apt-get did not see the proxy's refusal:\n%s", out)
+	}
+	_, body := p.do("GET", "/api/v2/remotes/deb/objects?prefix=pool/", token, nil)
+	if strings.Contains(string(body), ".deb") {
+		t.Fatalf("the changed package was stored: %s", body)
+	}
+}

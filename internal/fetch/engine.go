@@ -31,6 +31,7 @@ type Objects interface {
 	PutObject(ctx context.Context, o meta.Object) error
 	TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error
 	DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error)
+	ListObjects(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error)
 	BlobReferenced(ctx context.Context, sha string) (bool, error)
 }
 
@@ -117,6 +118,7 @@ type Engine struct {
 	rows     *objCache
 	small    *smallCache
 	digests  digestMaps
+	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
 	id       string // tells this engine's invalidations from other replicas'

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -18,6 +20,10 @@ import (
 type digestMaps struct {
 	mu sync.Mutex
 	m  map[string]map[string]blob.Expect
+	// parsing has one parse per index in flight: a Debian Packages index
+	// takes over a second to read, and a fleet's first requests after a
+	// refresh all want it at once.
+	parsing singleflight.Group
 }
 
 func (d *digestMaps) get(sha string) (map[string]blob.Expect, bool) {
@@ -45,7 +51,7 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 	}
 	var want blob.Expect
 	found := false
-	for _, index := range class.ListedIn {
+	for _, index := range e.listedIn(ctx, rem.Name, class.ListedIn) {
 		m, err := e.digestsOf(ctx, rem.Name, index, rem.Type)
 		if errors.Is(err, meta.ErrNotFound) {
 			continue // this representation is not cached; try the next
@@ -84,6 +90,19 @@ func (e *Engine) digestsOf(ctx context.Context, remote, index string, t *format.
 	key := index + "\x00" + obj.SHA256 // the same bytes at another path list other paths
 	if m, ok := e.digests.get(key); ok {
 		return m, nil
+	}
+	v, err, _ := e.digests.parsing.Do(key, func() (any, error) {
+		// Not the first caller's context: its client leaving must not
+		// fail the others waiting on this parse.
+		return e.parseDigests(context.WithoutCancel(ctx), remote, index, key, obj, t)
+	})
+	m, _ := v.(map[string]blob.Expect)
+	return m, err
+}
+
+func (e *Engine) parseDigests(ctx context.Context, remote, index, key string, obj meta.Object, t *format.Caps) (map[string]blob.Expect, error) {
+	if m, ok := e.digests.get(key); ok {
+		return m, nil // parsed while this call waited to start
 	}
 	r, _, err := e.Blobs.Open(ctx, obj.SHA256) // the bytes the key names
 	if err != nil {

@@ -45,7 +45,9 @@ type Class struct {
 	Mutable bool
 	// ListedIn names, for an artifact, the cached indexes that may list
 	// it, in order of preference (the first one cached that lists it is
-	// believed).
+	// believed). An entry with wildcards (path.Match: * is one segment)
+	// stands for every cached path it matches, newest first: an apt
+	// package names its Packages index as dists/*/main/binary-amd64/….
 	ListedIn []string
 	// MustBeListed: an artifact on another host, fetched only when an
 	// index lists it (never an open proxy).

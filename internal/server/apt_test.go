@@ -1,9 +1,11 @@
 package server
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -78,5 +80,60 @@ func TestAptIndicesFollowTheirRelease(t *testing.T) {
 	}
 	if resp, _, _ := h.get("/api/v1/remote/deb" + packagesPath); resp.Header.Get("X-Cache") != "HIT" {
 		t.Fatalf("a consistent index is a hit: %s", resp.Header.Get("X-Cache"))
+	}
+}
+
+// A package in the pool is checked against the Packages entry that lists
+// it, in whichever suite's index is cached, by name or by hash (apt fetches
+// by hash when the Release says Acquire-By-Hash); one the upstream changed
+// is refused and not stored, one no cached index lists is passed.
+func TestAptPackagesCheckedAgainstTheirIndex(t *testing.T) {
+	good := []byte("a debian package, honestly")
+	evil := []byte("a debian package, tampered")
+	entry := func(file string, body []byte) string {
+		return fmt.Sprintf("Package: p\nFilename: %s\nSize: %d\nSHA256: %x\n\n", file, len(body), sha256.Sum256(body))
+	}
+	packages := entry("pool/main/p/p/p_1.0_amd64.deb", good) + entry("pool/main/p/p/p-doc_1.0_all.deb", good) + entry("pool/main/e/e/e_1.0_amd64.deb", good)
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(packages))
+	zw.Close()
+	byHash := fmt.Sprintf("/dists/bookworm-updates/main/binary-amd64/by-hash/SHA256/%x", sha256.Sum256([]byte(gz.String())))
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/dists/bookworm-updates/InRelease":
+			fmt.Fprintf(w, "Suite: bookworm-updates\nAcquire-By-Hash: yes\nSHA256:\n %x %d main/binary-amd64/Packages.gz\n", sha256.Sum256([]byte(gz.String())), gz.Len())
+		case byHash:
+			w.Write([]byte(gz.String()))
+		case "/pool/main/p/p/p_1.0_amd64.deb", "/pool/main/p/p/p-doc_1.0_all.deb", "/pool/main/u/u/u_1.0_amd64.deb":
+			w.Write(good)
+		case "/pool/main/e/e/e_1.0_amd64.deb":
+			w.Write(evil)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	h := newHarness(t, nil)
+	h.remote("deb", up.URL, map[string]any{"package_type": "apt"})
+	for _, p := range []string{"/dists/bookworm-updates/InRelease", byHash} {
+		if resp, _, _ := h.get("/api/v1/remote/deb" + p); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", p, resp.StatusCode)
+		}
+	}
+	for p, want := range map[string]int{
+		"pool/main/p/p/p_1.0_amd64.deb":   200, // listed, matches
+		"pool/main/p/p/p-doc_1.0_all.deb": 200, // an "all" package, listed for amd64
+		"pool/main/e/e/e_1.0_amd64.deb":   502, // listed, the upstream changed it
+		"pool/main/u/u/u_1.0_amd64.deb":   200, // listed nowhere cached: apt checks it itself
+	} {
+		resp, body, _ := h.get("/api/v1/remote/deb/" + p)
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d %s, want %d", p, resp.StatusCode, body, want)
+		}
+	}
+	for _, o := range h.objects("deb") {
+		if o["path"] == "pool/main/e/e/e_1.0_amd64.deb" {
+			t.Fatal("a package that does not match its Packages entry was stored")
+		}
 	}
 }

@@ -2,7 +2,8 @@
 // InRelease/Release and its indices by name change, and are revalidated;
 // by-hash indices and everything under pool/ never change. Indices are
 // verified against the sha256 and size the cached Release publishes,
-// by-hash files against their own name. Releases are signed by their
+// by-hash files against their own name, packages in the pool against the
+// cached Packages index that lists them. Releases are signed by their
 // publishers and passed byte for byte, so virtual repositories never merge
 // them: the first member that has a path answers.
 package apt
@@ -54,7 +55,9 @@ func byHash(p string) (alg, hexd string, ok bool) {
 // Classify implements format.Type.
 func (Type) Classify(p string) (format.Class, error) {
 	if strings.HasPrefix(p, "pool/") {
-		return format.Class{Kind: format.Artifact}, nil
+		// Checked against its cached Packages entry when there is one;
+		// apt checks it against the same entry anyway.
+		return format.Class{Kind: format.Artifact, ListedIn: packageIndexes(p)}, nil
 	}
 	dir, rest, ok := suite(p)
 	switch {

@@ -10,12 +10,20 @@ import (
 	"github.com/artifactapi/artifactapi/internal/blob"
 )
 
-// Digests implements format.Published: the files a (In)Release lists, by
-// their path relative to the remote, with their SHA256 and size (SHA512
-// too when published). The clear-signed wrapper of an InRelease is
-// skipped; nothing here checks signatures: apt does, on bytes passed
-// through unchanged.
+// Digests implements format.Published: for an (In)Release, the files it
+// lists; for a Packages index (by name or by hash), the pool files it lists.
 func (Type) Digests(index string, r io.Reader) (map[string]blob.Expect, error) {
+	if releaseFiles[path.Base(index)] {
+		return releaseDigests(index, r)
+	}
+	return packagesDigests(r)
+}
+
+// releaseDigests reads the files a (In)Release lists, by their path
+// relative to the remote, with their SHA256 and size (SHA512 too when
+// published). The clear-signed wrapper of an InRelease is skipped; nothing
+// here checks signatures: apt does, on bytes passed through unchanged.
+func releaseDigests(index string, r io.Reader) (map[string]blob.Expect, error) {
 	dir := path.Dir(index) + "/"
 	out := map[string]blob.Expect{}
 	section := ""

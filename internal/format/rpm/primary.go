@@ -1,8 +1,6 @@
 package rpm
 
 import (
-	"compress/bzip2"
-	"compress/gzip"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,10 +8,8 @@ import (
 	"path"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
-
 	"github.com/artifactapi/artifactapi/internal/blob"
+	"github.com/artifactapi/artifactapi/internal/format/compress"
 )
 
 // maxPackages bounds what one primary.xml may list: Fedora's largest has
@@ -47,35 +43,13 @@ func (t Type) DigestsChained(index string, r io.Reader, open func(string) (io.Re
 		// A primary that does not read (it matched repomd, so the
 		// upstream published it so) leaves its packages unchecked; it
 		// must not also lose the checks on the repodata files.
-		err = readPrimary(href, rc, root, out)
+		err = readPrimary(rc, root, out)
 		rc.Close()
 		if err != nil {
 			bad = errors.Join(bad, fmt.Errorf("%s: %w", root+href, err))
 		}
 	}
 	return out, bad
-}
-
-// decompress opens a repodata file by the suffix createrepo gives it.
-func decompress(name string, r io.Reader) (io.ReadCloser, error) {
-	switch {
-	case strings.HasSuffix(name, ".gz"):
-		return gzip.NewReader(r)
-	case strings.HasSuffix(name, ".zst"):
-		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
-	case strings.HasSuffix(name, ".xz"):
-		x, err := xz.NewReader(r)
-		return io.NopCloser(x), err
-	case strings.HasSuffix(name, ".bz2"):
-		return io.NopCloser(bzip2.NewReader(r)), nil
-	case strings.HasSuffix(name, ".xml"):
-		return io.NopCloser(r), nil
-	}
-	return nil, errors.New("unknown compression")
 }
 
 type primaryPackage struct {
@@ -91,23 +65,30 @@ type primaryPackage struct {
 
 // readPrimary adds every package primary.xml lists under root; one with
 // an xml:base lives elsewhere and is left out.
-func readPrimary(name string, r io.Reader, root string, out map[string]blob.Expect) error {
-	rc, err := decompress(name, r)
+func readPrimary(r io.Reader, root string, out map[string]blob.Expect) error {
+	rc, err := compress.Reader(r)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	dec := xml.NewDecoder(rc)
 	n := 0
+	sawMetadata := false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
+			if !sawMetadata {
+				return errors.New("not a primary.xml: no <metadata>")
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 		se, ok := tok.(xml.StartElement)
+		if ok && se.Name.Local == "metadata" {
+			sawMetadata = true
+		}
 		if !ok || se.Name.Local != "package" {
 			continue
 		}

@@ -98,7 +98,7 @@ func FuzzPrimary(f *testing.F) {
 	f.Add(`<metadata><package><location href="a/../../x.rpm"/></package></metadata>`)
 	f.Fuzz(func(t *testing.T, s string) {
 		out := map[string]blob.Expect{}
-		readPrimary("p.xml", strings.NewReader(s), "r/", out)
+		readPrimary(strings.NewReader(s), "r/", out)
 		for p := range out {
 			if !strings.HasPrefix(p, "r/") || !strings.HasSuffix(p, ".rpm") || strings.Contains("/"+p+"/", "/../") {
 				t.Fatalf("listed %q", p)
