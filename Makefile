@@ -71,11 +71,13 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# Go benchmarks, then the side-by-side load run against http.FileServer.
+# Go benchmarks, then the side-by-side run against nginx proxy_cache (nginx
+# from Debian's packages, installed when missing), written to BENCHMARKS.md.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/
+	scripts/install-nginx.sh
 	$(GO) build -o bin/bench ./bench
-	./bin/bench -bin bin/artifactapi
+	./bin/bench -bin bin/artifactapi -out BENCHMARKS.md
 
 # The same load run with the proxy on PostgreSQL + Redis + S3 (versitygw).
 bench-scaleout: build

@@ -1,7 +1,9 @@
-// Command bench runs the side-by-side load comparison behind `make bench`:
-// ArtifactAPI warm hits against Go's http.FileServer serving the same files
-// from the same disk, RSS during a large fill, and time to first byte on a
-// miss. It targets 127.0.0.1 only and stops by itself.
+// Command bench runs the side-by-side comparison behind `make bench`: an
+// nginx origin serving a generated corpus, nginx proxy_cache in front of
+// it, and ArtifactAPI in front of it, under the same workloads (small hits
+// at two working-set sizes, cold fills, a cold 1 MB object, large hits, a
+// cold herd), printed as one Markdown table of ratios to nginx-cache. It
+// targets 127.0.0.1 only and stops by itself.
 package main
 
 import (
@@ -10,32 +12,25 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == "fileserver" {
-		// Child mode: the baseline server, in its own process like the proxy.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		check(err)
-		fmt.Println(ln.Addr().String())
-		check(http.Serve(ln, http.FileServer(http.Dir(os.Args[2]))))
-	}
 	bin := flag.String("bin", "bin/artifactapi", "ArtifactAPI binary")
 	dur := flag.Duration("duration", 5*time.Second, "length of each load run")
-	bigMB := flag.Int("big-mb", 200, "size of the large-object hit test")
+	small := flag.Int("small", 2000, "distinct 2 KB objects of the small-hit test")
+	many := flag.Int("many", 50000, "distinct 1 KB objects of the large working-set test")
+	bigMB := flag.Int("big-mb", 200, "size of the large-object and herd tests")
 	fillMB := flag.Int("fill-mb", 1024, "size of the cold fill RSS test")
+	out := flag.String("out", "", "also write the table to this Markdown file (BENCHMARKS.md)")
+	appendOut := flag.Bool("append", false, "append to -out instead of replacing it")
 	scaleOut := flag.Bool("scaleout", false, "run the proxy on PostgreSQL + Redis + S3 (the ARTIFACTAPI_TEST_* services)")
 	flag.Parse()
 	var env []string
@@ -46,141 +41,125 @@ func main() {
 		defer drop()
 		backends = "scale-out: PostgreSQL + S3 + Redis"
 	}
-
+	load0 := loadavg()
 	work, err := os.MkdirTemp("", "artifactapi-bench")
 	check(err)
 	defer os.RemoveAll(work)
 	files := filepath.Join(work, "files")
-	check(os.MkdirAll(files, 0o755))
-	const small = 1000
-	for i := range small {
-		check(os.WriteFile(filepath.Join(files, fmt.Sprintf("s%04d", i)), randBytes(2048), 0o644))
-	}
-	writeFile(filepath.Join(files, "big"), *bigMB<<20)
-	writeFile(filepath.Join(files, "huge"), *fillMB<<20)
+	corpus(files, *small, *many, *bigMB, *fillMB)
 
-	fs := startChild(os.Args[0], "fileserver", files)
-	fsAddr := readAddr(fs)
-	defer fs.Process.Kill()
+	origin := startNginx(work, "origin", 2, func(port int) string { return originConf(files, port) })
+	defer origin.stop()
+	cache := startNginx(work, "cache", 2, func(port int) string { return cacheConf(origin.addr, port) })
+	defer cache.stop()
 	proxy, token, pAddr := startProxy(*bin, work, env)
 	defer proxy.Process.Kill()
-	api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"b","package_type":"generic","base_url":"http://%s"}`, fsAddr))
-	px := "http://" + pAddr + "/api/v1/remote/b/"
-	fsURL := "http://" + fsAddr + "/"
+	api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"b","package_type":"generic","base_url":"http://%s"}`, origin.addr))
+	nx, px := "http://"+cache.addr+"/", "http://"+pAddr+"/api/v1/remote/b/"
+	both := func(f func(base string) result) (result, result) { return f(nx), f(px) }
+	t := &table{}
 
-	// Warm the proxy's cache (the test is of hits).
-	for i := range small {
-		get(px+fmt.Sprintf("s%04d", i), nil)
+	// Small objects: filling them cold, then hits.
+	smallPath := func(base string) func(int) string {
+		return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
 	}
-	get(px+"big", nil)
+	fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), *small, 64, 0) }) })
+	t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", *small), fillN.wall, fillP.wall, "≤ 2×")
+	hitN, hitP := both(func(b string) result { return load(smallPath(b), *small, 64, *dur) })
+	t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", *small), hitN.reqs, hitP.reqs, "≥ 0.9×")
+	t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
 
-	fmt.Printf("# ArtifactAPI bench (%s; %d cores, %s per run)\n\n", backends, runtimeCPUs(), *dur)
-	fmt.Println("| test | http.FileServer | ArtifactAPI | ratio | target |")
-	fmt.Println("|---|---|---|---|---|")
-	smallPaths := func(base string) func(i int) string {
-		return func(i int) string { return base + fmt.Sprintf("s%04d", i%small) }
+	// The large working set: the same at tens of thousands of objects.
+	manyPath := func(base string) func(int) string {
+		return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
 	}
-	fsR, fsB := load(smallPaths(fsURL), 64, *dur)
-	pR, pB := load(smallPaths(px), 64, *dur)
-	row("2 KB hits, 64 conns, req/s", fsR, pR, ">= 0.8")
-	row("2 KB hits, 64 conns, MB/s", fsB, pB, ">= 0.8")
-	bigPath := func(base string) func(int) string { return func(int) string { return base + "big" } }
-	_, fsB = load(bigPath(fsURL), 8, *dur)
-	_, pB = load(bigPath(px), 8, *dur)
-	row(fmt.Sprintf("%d MB object, 8 clients, MB/s", *bigMB), fsB, pB, ">= 0.8")
+	fillN, fillP = both(func(b string) result { return timed(func() { load(manyPath(b), *many, 64, 0) }) })
+	t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", *many), fillN.wall, fillP.wall, "≤ 2×")
+	manyN, manyP := both(func(b string) result { return load(manyPath(b), *many, 64, *dur) })
+	t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", *many), manyN.reqs, manyP.reqs, "≥ 0.9×")
+	t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
+	t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
+		*many, manyP.reqs/hitP.reqs, *small, rssKB(proxy.Process.Pid, "VmRSS")>>10))
 
-	// Time to first byte of a miss vs the upstream's own.
-	var direct, viaProxy []time.Duration
-	for i := range 50 {
-		direct = append(direct, ttfb(fsURL+fmt.Sprintf("s%04d", i+500)))
-		api(pAddr, token, "DELETE", "/api/v2/remotes/b/objects?path="+fmt.Sprintf("s%04d", i+500), "")
-		viaProxy = append(viaProxy, ttfb(px+fmt.Sprintf("s%04d", i+500)))
-	}
-	md, mp := median(direct), median(viaProxy)
-	fmt.Printf("| miss time to first byte, median of 50 | %s | %s | +%s | within 5 ms |\n", md, mp, mp-md)
+	// A cold 1 MB object: the fixed cost of a miss.
+	coldN, coldP := both(func(b string) result {
+		var ds []time.Duration
+		for i := range 20 {
+			ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
+		}
+		return result{wall: median(ds)}
+	})
+	t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
 
-	// A cold fill of a large object with 8 clients streaming it at once.
+	// Large hits, then a herd on a cold large object.
+	get(nx + "big")
+	get(px + "big")
+	bigN, bigP := both(func(b string) result { return load(func(int) string { return b + "big" }, 1, 8, *dur) })
+	t.higher(fmt.Sprintf("warm %d MB hits, 8 clients: MB/s", *bigMB), bigN.mbps, bigP.mbps, "keep ≥ 1×")
+	herdN, herdP := both(func(b string) result {
+		name := map[bool]string{true: "herd-n", false: "herd-p"}[b == nx]
+		r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
+		r.reqs = float64(origin.requests("/" + name))
+		return r
+	})
+	t.lower(fmt.Sprintf("cold herd, 50 clients on one %d MB object: wall", *bigMB), herdN.wall, herdP.wall, "keep ≤ 1×")
+	t.note(fmt.Sprintf("herd origin requests: nginx-cache %.0f, ArtifactAPI %.0f (target 1)", herdN.reqs, herdP.reqs))
+
+	// ArtifactAPI alone: memory during a large cold fill streamed to 8 clients.
 	before := rssKB(proxy.Process.Pid, "VmRSS")
-	var wg sync.WaitGroup
-	var total atomic.Int64
-	start := time.Now()
-	for range 8 {
-		wg.Go(func() { total.Add(get(px+"huge", nil)) })
+	el := wall(func() { load(func(int) string { return px + "huge" }, 8, 8, 0) })
+	t.note(fmt.Sprintf("ArtifactAPI %d MB cold fill to 8 clients: %s, peak RSS %d MB (%d MB before; target < 64 MB growth)",
+		*fillMB, el.Round(time.Millisecond), rssKB(proxy.Process.Pid, "VmHWM")>>10, before>>10))
+
+	head := fmt.Sprintf("## ArtifactAPI vs nginx proxy_cache (%s)\n\n%s; %d cores; %s per load run; load average before %s, after %s.\n"+
+		"Both proxies front the same nginx origin on 127.0.0.1; the load generator shares the cores.\n",
+		backends, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtimeCPUs(), *dur, load0, loadavg())
+	md := head + "\n" + t.String()
+	fmt.Print(md)
+	if *out != "" {
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if *appendOut {
+			flags, md = os.O_CREATE|os.O_WRONLY|os.O_APPEND, "\n"+md
+		}
+		f, err := os.OpenFile(*out, flags, 0o644)
+		check(err)
+		_, err = f.WriteString(md)
+		check(err)
+		check(f.Close())
 	}
-	wg.Wait()
-	el := time.Since(start)
-	peak := rssKB(proxy.Process.Pid, "VmHWM")
-	fmt.Printf("| %d MB cold fill, 8 clients: peak RSS | - | %d MB (%d MB before) | - | < 64 MB |\n", *fillMB, peak/1024, before/1024)
-	fmt.Printf("| %d MB cold fill, 8 clients: time, bytes | - | %s, %d MB | - | - |\n", *fillMB, el.Round(time.Millisecond), total.Load()>>20)
 }
 
-func row(name string, base, ours float64, target string) {
-	fmt.Printf("| %s | %.0f | %.0f | %.2f | %s |\n", name, base, ours, ours/base, target)
-}
-
-var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}}
-
-func get(url string, hdr map[string]string) int64 {
-	resp, err := client.Get(url)
-	check(err)
-	defer resp.Body.Close()
-	n, err := io.Copy(io.Discard, resp.Body)
-	check(err)
-	if resp.StatusCode != 200 {
-		panic(fmt.Sprintf("%s: %d", url, resp.StatusCode))
+// corpus writes the files the origin serves: s/ (2 KB), m/ (1 KB), c/ (1 MB,
+// one set per proxy, so each miss is a first), big, a herd file per proxy
+// and huge.
+func corpus(files string, small, many, bigMB, fillMB int) {
+	for _, d := range []string{"s", "m", "c"} {
+		check(os.MkdirAll(filepath.Join(files, d), 0o755))
 	}
-	return n
-}
-
-// load runs conns workers for d and returns requests/s and MB/s.
-func load(path func(int) string, conns int, d time.Duration) (float64, float64) {
-	var reqs, bytes atomic.Int64
-	stop := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for w := range conns {
-		wg.Go(func() {
-			for i := w; time.Now().Before(stop); i += conns {
-				bytes.Add(get(path(i), nil))
-				reqs.Add(1)
-			}
-		})
+	for i := range small {
+		check(os.WriteFile(filepath.Join(files, "s", fmt.Sprint(i)), randBytes(2048), 0o644))
 	}
-	wg.Wait()
-	s := d.Seconds()
-	return float64(reqs.Load()) / s, float64(bytes.Load()) / s / (1 << 20)
+	kb := randBytes(1024)
+	for i := range many {
+		kb[0], kb[1], kb[2] = byte(i), byte(i>>8), byte(i>>16) // distinct, so stored apart
+		check(os.WriteFile(filepath.Join(files, "m", fmt.Sprint(i)), kb, 0o644))
+	}
+	for i := range 20 {
+		for _, who := range []string{"n", "p"} {
+			check(os.WriteFile(filepath.Join(files, "c", fmt.Sprintf("%s%d", who, i)), randBytes(1<<20), 0o644))
+		}
+	}
+	writeFile(filepath.Join(files, "big"), bigMB<<20)
+	writeFile(filepath.Join(files, "herd-n"), bigMB<<20)
+	writeFile(filepath.Join(files, "herd-p"), bigMB<<20)
+	writeFile(filepath.Join(files, "huge"), fillMB<<20)
 }
 
-func ttfb(url string) time.Duration {
-	start := time.Now()
-	resp, err := client.Get(url)
-	check(err)
-	buf := make([]byte, 1)
-	io.ReadFull(resp.Body, buf)
-	d := time.Since(start)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return d
-}
+func timed(f func()) result { return result{wall: wall(f).Round(time.Millisecond)} }
 
-func median(ds []time.Duration) time.Duration {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2].Round(10 * time.Microsecond)
-}
-
-func startChild(name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	return cmd
-}
-
-func readAddr(cmd *exec.Cmd) string {
-	out, err := cmd.StdoutPipe()
-	check(err)
-	check(cmd.Start())
-	buf := make([]byte, 64)
-	n, err := out.Read(buf)
-	check(err)
-	return strings.TrimSpace(string(buf[:n]))
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
 func startProxy(bin, work string, env []string) (*exec.Cmd, string, string) {

@@ -49,7 +49,10 @@ type Config struct {
 	JanitorInterval time.Duration
 	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
 	BlobCacheSize int64
-	AccessLogDays int
+	// MemoryCacheSize bounds the small objects (up to 32 KiB each) kept
+	// in memory to serve hits without touching the blob store.
+	MemoryCacheSize int64
+	AccessLogDays   int
 	// UpstreamAllowPrivate lets hosts an upstream chooses (redirects,
 	// files on other hosts, token realms) be private or loopback.
 	UpstreamAllowPrivate bool
@@ -128,6 +131,7 @@ var Vars = [][3]string{
 	{"MINIO_BUCKET", "artifacts", "S3 bucket (created when missing)"},
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
+	{"MEMORY_CACHE_SIZE", "64MB", "small objects (up to 32 KiB) kept in memory for hits (0 turns it off)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 }
 
@@ -227,6 +231,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.MaxFills, err = strconv.Atoi(get("MAX_FILLS", "64")); err != nil || c.MaxFills < 1 {
 		return nil, fmt.Errorf("MAX_FILLS=%q: want a whole number >= 1", getenv("MAX_FILLS"))
+	}
+	if c.MemoryCacheSize, err = byteSize(get("MEMORY_CACHE_SIZE", "64MB")); err != nil {
+		return nil, fmt.Errorf("MEMORY_CACHE_SIZE=%q: %v", getenv("MEMORY_CACHE_SIZE"), err)
 	}
 	if c.BlobCacheSize, err = byteSize(get("BLOB_CACHE_SIZE", "1GB")); err != nil {
 		return nil, fmt.Errorf("BLOB_CACHE_SIZE=%q: %v", getenv("BLOB_CACHE_SIZE"), err)

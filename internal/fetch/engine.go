@@ -94,6 +94,14 @@ type Options struct {
 	// store's disk) reports less (0: no reserve).
 	MinFree   int64
 	FreeBytes func() (int64, error)
+	// RowTTL is how long a metadata row read from the database serves
+	// hits from memory (default 2s). It bounds what a missed invalidation
+	// from another replica can cost; a single process (the embedded
+	// state store) misses none and can keep rows for long.
+	RowTTL time.Duration
+	// MemoryCache bounds the small objects kept in memory for hits
+	// (default 64 MiB; negative: none).
+	MemoryCache int64
 }
 
 // Deps are the engine's collaborators.
@@ -142,6 +150,12 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.ClientIdle == 0 {
 		opt.ClientIdle = time.Minute
 	}
+	if opt.MemoryCache == 0 {
+		opt.MemoryCache = 64 << 20
+	}
+	if opt.RowTTL == 0 {
+		opt.RowTTL = 2 * time.Second
+	}
 	if opt.MaxFills == 0 {
 		opt.MaxFills = 64
 	}
@@ -154,7 +168,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.Client == nil {
 		opt.Client = NewClient(false)
 	}
-	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, 2*time.Second), small: newSmallCache(smallCacheSize)}
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0))}
 	e.base, e.stop = context.WithCancel(context.Background())
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {

@@ -95,12 +95,9 @@ func modTime(obj meta.Object) time.Time {
 	return obj.FetchedAt
 }
 
-// smallObject is the size up to which a hit is served from memory, and
-// smallCacheSize how much memory those objects may take.
-const (
-	smallObject    = 32 << 10
-	smallCacheSize = 16 << 20
-)
+// smallObject is the size up to which a hit is served from memory
+// (Options.MemoryCache says how much memory those objects may take).
+const smallObject = 32 << 10
 
 // writeOnly hides the writer's ReadFrom so small bodies are buffered and
 // written with the headers.

@@ -131,7 +131,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
 		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout, LockTTL: cfg.FillLockTTL,
 			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter, ClientIdle: cfg.ClientIdle,
-			MinFree: cfg.CacheMinFree, FreeBytes: free})
+			MinFree: cfg.CacheMinFree, FreeBytes: free, RowTTL: rowTTL(cfg), MemoryCache: memoryCache(cfg)})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -170,6 +170,26 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		a.Server.metricsAuth = func(h http.Handler) http.Handler { return h }
 	}
 	return a, nil
+}
+
+// memoryCache is MEMORY_CACHE_SIZE for the engine, where 0 means none.
+func memoryCache(cfg *config.Config) int64 {
+	if cfg.MemoryCacheSize == 0 {
+		return -1
+	}
+	return cfg.MemoryCacheSize
+}
+
+// rowTTL: with the in-process state store this process is the only one
+// that changes the cache, and every change it makes drops its row from
+// memory at once, so rows serve hits from memory until evicted for room;
+// replicas sharing Redis keep them briefly, bounding a missed
+// invalidation.
+func rowTTL(cfg *config.Config) time.Duration {
+	if cfg.StateDriver == "memory" {
+		return time.Hour
+	}
+	return 2 * time.Second
 }
 
 // EndStreams ends every open event stream: http.Server.Shutdown calls it,

@@ -59,3 +59,45 @@ func fetchAll(b *testing.B, url string) {
 		b.Fatalf("%s: %d", url, resp.StatusCode)
 	}
 }
+
+// BenchmarkColdFillSmall measures a miss of a 2 KB object end to end, as
+// most of an npm install or go mod download is: the fixed cost of a fill
+// (lock, spool, verify, commit, metadata row).
+func BenchmarkColdFillSmall(b *testing.B) {
+	data := randomBytes(2048)
+	up := newUpstream(b, func(w http.ResponseWriter, r *http.Request) { w.Write(data) })
+	h := newHarness(b, nil)
+	h.remote("r", up.URL, nil)
+	var n atomic.Int64
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		fetchAll(b, fmt.Sprintf("%s/api/v1/remote/r/s%d", h.srv.URL, n.Add(1)))
+	}
+}
+
+// BenchmarkWarmHitLargeSet is BenchmarkWarmHit over 20,000 distinct
+// objects: hits outside a small hot set.
+func BenchmarkWarmHitLargeSet(b *testing.B) {
+	up := newUpstream(b, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(r.URL.Path)) })
+	h := newHarness(b, nil)
+	h.remote("r", up.URL, nil)
+	const objects = 20000
+	for i := range objects {
+		fetchAll(b, fmt.Sprintf("%s/api/v1/remote/r/o%d", h.srv.URL, i))
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(fmt.Sprintf("%s/api/v1/remote/r/o%d", h.srv.URL, n.Add(1)%objects))
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}

@@ -5,45 +5,45 @@ package jsonstream
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// lenient reads what registries publish as encoding/json did: a repeated
+// key or a string with invalid UTF-8 (mended as U+FFFD) is not an error.
+var lenient = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
 // Walk copies a JSON document token by token, so memory stays flat
 // whatever its size. onString may replace any string value: it is told the
 // key it is under and the name of the container holding it (the key the
 // container is the value of; an object in an array takes the array's
 // name). onClose is called as each object closes, with its name.
+//
+// jsontext reads and writes tokens without allocating for each one (the
+// standard library's Decoder.Token allocated an error per value, and
+// dominated the rewrite of a large npm document).
 func Walk(r io.Reader, w io.Writer, onString func(container, key, v string) string, onClose func(container string)) error {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
+	dec := jsontext.NewDecoder(r, lenient...)
 	bw := bufio.NewWriterSize(w, 64<<10)
+	// U+2028 and U+2029 escaped, as encoding/json did: valid JSON either
+	// way, but older JavaScript cannot take them raw in a string.
+	enc := jsontext.NewEncoder(noNewlines{bw}, append(lenient, jsontext.EscapeForHTML(false), jsontext.EscapeForJS(true))...)
 	type frame struct {
 		obj, wantKey bool
-		n            int
 		key, name    string // current key; the key this container is the value of
 	}
 	var stack []frame
 	started := false
-	var qbuf bytes.Buffer
-	enc := json.NewEncoder(&qbuf)
-	enc.SetEscapeHTML(false)
-	quote := func(s string) {
-		qbuf.Reset()
-		enc.Encode(s)
-		bw.Write(bytes.TrimSuffix(qbuf.Bytes(), []byte("\n")))
-	}
 	valueDone := func() {
 		if len(stack) > 0 {
 			top := &stack[len(stack)-1]
-			top.n++
 			top.wantKey = top.obj
 		}
 	}
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.ReadToken()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -58,27 +58,8 @@ func Walk(r io.Reader, w io.Writer, onString func(container, key, v string) stri
 			}
 			started = true
 		}
-		end := tok == json.Delim('}') || tok == json.Delim(']')
-		if len(stack) > 0 && !end {
-			top := &stack[len(stack)-1]
-			switch {
-			case top.obj && top.wantKey && top.n > 0, !top.obj && top.n > 0:
-				bw.WriteByte(',')
-			case top.obj && !top.wantKey:
-				bw.WriteByte(':')
-			}
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			bw.WriteByte(byte(t))
-			if end {
-				if f := stack[len(stack)-1]; f.obj && onClose != nil {
-					onClose(f.name)
-				}
-				stack = stack[:len(stack)-1]
-				valueDone()
-				continue
-			}
+		switch kind := tok.Kind(); kind {
+		case '{', '[':
 			name := ""
 			if len(stack) > 0 {
 				if parent := stack[len(stack)-1]; parent.obj {
@@ -87,33 +68,57 @@ func Walk(r io.Reader, w io.Writer, onString func(container, key, v string) stri
 					name = parent.name
 				}
 			}
-			stack = append(stack, frame{obj: t == '{', wantKey: t == '{', name: name})
-		case string:
-			if len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].wantKey {
-				quote(t)
-				stack[len(stack)-1].key, stack[len(stack)-1].wantKey = t, false
-				continue
+			stack = append(stack, frame{obj: kind == '{', wantKey: kind == '{', name: name})
+		case '}', ']':
+			if f := stack[len(stack)-1]; f.obj && onClose != nil {
+				onClose(f.name)
 			}
-			if len(stack) > 0 && onString != nil {
-				top := stack[len(stack)-1]
-				key := top.key
-				if !top.obj {
+			stack = stack[:len(stack)-1]
+			valueDone()
+		case '"':
+			top := len(stack) - 1
+			switch {
+			case top >= 0 && stack[top].obj && stack[top].wantKey:
+				stack[top].key, stack[top].wantKey = tok.String(), false
+			case top >= 0 && onString != nil:
+				key := stack[top].key
+				if !stack[top].obj {
 					key = ""
 				}
-				t = onString(top.name, key, t)
+				v := tok.String()
+				if nv := onString(stack[top].name, key, v); nv != v {
+					tok = jsontext.String(nv)
+				}
+				valueDone()
+			default:
+				valueDone()
 			}
-			quote(t)
+		default:
 			valueDone()
-		case json.Number:
-			bw.WriteString(t.String())
-			valueDone()
-		case bool:
-			fmt.Fprint(bw, t)
-			valueDone()
-		case nil:
-			bw.WriteString("null")
-			valueDone()
+		}
+		if err := enc.WriteToken(tok); err != nil {
+			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// noNewlines drops the newline the encoder ends a top-level value with, so
+// the copy is byte for byte what encoding/json wrote. Compact JSON has no
+// other raw newline: inside strings they are escaped.
+type noNewlines struct{ w io.Writer }
+
+func (n noNewlines) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			i = len(p)
+		}
+		if _, err := n.w.Write(p[:i]); err != nil {
+			return 0, err
+		}
+		p = p[min(i+1, len(p)):]
+	}
+	return total, nil
 }

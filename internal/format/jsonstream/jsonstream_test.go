@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,9 @@ func FuzzWalk(f *testing.F) {
 		if json.Unmarshal([]byte(in), &a) == nil {
 			if err := json.Unmarshal(out.Bytes(), &b); err != nil {
 				t.Fatalf("valid JSON in, invalid out: %q -> %q", in, out.String())
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("the copy means something else: %q -> %q", in, out.String())
 			}
 		}
 	})
