@@ -78,9 +78,11 @@ bench: build
 	scripts/install-nginx.sh
 	$(GO) build -o bin/bench ./bench
 	./bin/bench -bin bin/artifactapi -out BENCHMARKS.md
+	scripts/with-services.sh ./bin/bench -bin bin/artifactapi -scaleout -out BENCHMARKS.md -append
 
 # The same load run with the proxy on PostgreSQL + Redis + S3 (versitygw).
 bench-scaleout: build
+	scripts/install-nginx.sh
 	$(GO) build -o bin/bench ./bench
 	scripts/with-services.sh ./bin/bench -bin bin/artifactapi -scaleout
 

@@ -120,6 +120,8 @@ func main() {
 		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 		if *appendOut {
 			flags, md = os.O_CREATE|os.O_WRONLY|os.O_APPEND, "\n"+md
+		} else {
+			md = "# Benchmarks\n\nWritten by `make bench` (see the README's Benchmarks section); ratios are ArtifactAPI / nginx-cache within one run.\n\n" + md
 		}
 		f, err := os.OpenFile(*out, flags, 0o644)
 		check(err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"os"
@@ -35,7 +37,10 @@ func scaleOutEnv() ([]string, func()) {
 	s3URL, err := url.Parse(s3)
 	check(err)
 	secret, _ := s3URL.User.Password()
+	key := make([]byte, 32)
+	rand.Read(key)
 	env := []string{
+		"SECRETS_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"DB_DRIVER=postgres", "DATABASE_URL=" + pgURL.String(),
 		"STATE_DRIVER=redis", "REDIS_URL=" + rd, "REDIS_PREFIX=" + name + ":",
 		"STORAGE_DRIVER=s3", "MINIO_ENDPOINT=" + s3URL.Host, "MINIO_ACCESS_KEY=" + s3URL.User.Username(),

@@ -105,11 +105,37 @@ func (b *Bus) run(ctx context.Context) {
 				hits[k] = &e
 			}
 		case <-tick.C:
-			for k, h := range hits {
-				b.send(ctx, *h)
-				delete(hits, k)
-			}
+			b.sendHits(ctx, hits)
+			clear(hits)
 		}
+	}
+}
+
+// maxHitPaths is how many paths' hits are sent one by one each second;
+// past it a second's hits go as one event per remote (no path), so a busy
+// cache over a large working set does not send every SSE client an event
+// per object per second.
+const maxHitPaths = 200
+
+func (b *Bus) sendHits(ctx context.Context, hits map[[2]string]*Event) {
+	if len(hits) <= maxHitPaths {
+		for _, h := range hits {
+			b.send(ctx, *h)
+		}
+		return
+	}
+	perRemote := map[string]*Event{}
+	for k, h := range hits {
+		r := perRemote[k[0]]
+		if r == nil {
+			r = &Event{Type: Hit, Time: h.Time, Remote: k[0], Replica: h.Replica}
+			perRemote[k[0]] = r
+		}
+		r.Count += h.Count
+		r.Size += h.Size
+	}
+	for _, r := range perRemote {
+		b.send(ctx, *r)
 	}
 }
 

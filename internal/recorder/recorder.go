@@ -33,7 +33,22 @@ type Recorder struct {
 	max      int
 	done     chan struct{}
 	dropped  atomic.Int64
+
+	// usage (hits and last access per object) is summed over
+	// usageEvery ticks before it is written: each distinct object is one
+	// row update, and over a large working set those updates cost more
+	// than serving the hits did. Counters and the access log still go
+	// every tick.
+	usage      map[[2]string]*meta.Usage
+	usageTicks int
 }
+
+// usageEvery is how many ticks object usage is summed over; usageMax
+// writes it sooner when that many objects are waiting.
+const (
+	usageEvery = 5
+	usageMax   = 100000
+)
 
 // New returns a recorder; Run must be started.
 func New(st Store, log *slog.Logger, interval time.Duration) *Recorder {
@@ -76,6 +91,7 @@ func (r *Recorder) Run(ctx context.Context) {
 				b = newBatch()
 			}
 		case <-t.C:
+			r.usageTicks++
 			r.flush(b)
 			b = newBatch()
 		case <-ctx.Done():
@@ -84,6 +100,7 @@ func (r *Recorder) Run(ctx context.Context) {
 				case it := <-r.ch:
 					b.add(it)
 				default:
+					r.usageTicks = usageEvery // the last flush writes everything
 					r.flush(b)
 					return
 				}
@@ -142,11 +159,28 @@ func (b *batch) add(it item) {
 }
 
 func (r *Recorder) flush(b *batch) {
-	if len(b.Access) == 0 && len(b.Counters) == 0 {
-		return
+	if r.usage == nil {
+		r.usage = map[[2]string]*meta.Usage{}
 	}
-	for _, u := range b.usage {
-		b.Usage = append(b.Usage, *u)
+	for k, u := range b.usage {
+		if p := r.usage[k]; p != nil {
+			p.Hits += u.Hits
+			if u.LastAccess.After(p.LastAccess) {
+				p.LastAccess = u.LastAccess
+			}
+		} else {
+			r.usage[k] = u
+		}
+	}
+	if r.usageTicks >= usageEvery || len(r.usage) >= usageMax {
+		for _, u := range r.usage {
+			b.Usage = append(b.Usage, *u)
+		}
+		clear(r.usage)
+		r.usageTicks = 0
+	}
+	if len(b.Access) == 0 && len(b.Counters) == 0 && len(b.Usage) == 0 {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

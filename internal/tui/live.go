@@ -64,7 +64,11 @@ func (l *Live) Apply(e Event, now time.Time) (configChanged bool) {
 		delete(l.fills, k)
 		l.add(Done{Time: e.Time, Status: "FAIL", Remote: e.Remote, Path: e.Path, Duration: ms(e.DurationMS), Error: e.Error})
 	case "hit":
-		l.add(Done{Time: e.Time, Status: "HIT", Remote: e.Remote, Path: e.Path, Size: e.Size, Count: e.Count})
+		path := e.Path
+		if path == "" {
+			path = "(many paths: summed per remote)" // a busy second, see the README's events
+		}
+		l.add(Done{Time: e.Time, Status: "HIT", Remote: e.Remote, Path: path, Size: e.Size, Count: e.Count})
 	case "evict":
 		l.add(Done{Time: e.Time, Status: "EVICT", Remote: e.Remote, Path: e.Path, Count: e.Count})
 	case "circuit.open", "circuit.closed":

@@ -76,7 +76,8 @@ export function reduce(live: Live, e: ServerEvent, now = Date.now()): Live {
       add(done(e, 'FAIL'))
       break
     case 'hit':
-      add(done(e, 'HIT'))
+      // A busy second's hits over many paths come summed per remote.
+      add({ ...done(e, 'HIT'), path: e.path || '(many paths: summed per remote)' })
       break
     case 'evict':
       add(done(e, 'EVICT'))

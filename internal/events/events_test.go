@@ -1,0 +1,72 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/state/memory"
+)
+
+// collect returns the events published in the next window.
+func collect(t *testing.T, ch <-chan []byte, window time.Duration) []Event {
+	var out []Event
+	deadline := time.After(window)
+	for {
+		select {
+		case msg := <-ch:
+			var e Event
+			if err := json.Unmarshal(msg, &e); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+		case <-deadline:
+			return out
+		}
+	}
+}
+
+func TestHitsAreSummedPerPathThenPerRemote(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ps := memory.New()
+	bus := NewBus(ctx, ps, "r1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ch, err := bus.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A few paths: one event per path with its count.
+	for range 3 {
+		bus.Publish(Event{Type: Hit, Remote: "a", Path: "x", Size: 10})
+	}
+	bus.Publish(Event{Type: Hit, Remote: "a", Path: "y", Size: 1})
+	got := collect(t, ch, 1500*time.Millisecond)
+	// Summed, since a tick may fall between two publishes.
+	counts := map[string]int{}
+	for _, e := range got {
+		counts[e.Path] += e.Count
+	}
+	if len(counts) != 2 || counts["x"] != 3 || counts["y"] != 1 {
+		t.Fatalf("few paths: %+v", got)
+	}
+	// Many paths in one second: one event per remote, no path.
+	for i := range maxHitPaths + 50 {
+		bus.Publish(Event{Type: Hit, Remote: "a", Path: fmt.Sprint("p", i), Size: 2})
+	}
+	bus.Publish(Event{Type: Hit, Remote: "b", Path: "q", Size: 5})
+	got = collect(t, ch, 1500*time.Millisecond)
+	total, summed := map[string]int{}, 0
+	for _, e := range got {
+		total[e.Remote] += e.Count
+		if e.Remote == "a" && e.Path == "" {
+			summed++
+		}
+	}
+	if total["a"] != maxHitPaths+50 || total["b"] != 1 || summed == 0 || len(got) > 2*2+maxHitPaths {
+		t.Fatalf("many paths: %d events, totals %v, %d summed", len(got), total, summed)
+	}
+}
