@@ -81,6 +81,9 @@ func main() {
 	t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
 		*many, manyP.reqs/hitP.reqs, *small, rssKB(proxy.Process.Pid, "VmRSS")>>10))
 
+	// Metadata documents, rewritten by ArtifactAPI when stored.
+	metadataRows(t, nx, pAddr, token, origin.addr, *dur)
+
 	// A cold 1 MB object: the fixed cost of a miss.
 	coldN, coldP := both(func(b string) result {
 		var ds []time.Duration
@@ -151,6 +154,7 @@ func corpus(files string, small, many, bigMB, fillMB int) {
 			check(os.WriteFile(filepath.Join(files, "c", fmt.Sprintf("%s%d", who, i)), randBytes(1<<20), 0o644))
 		}
 	}
+	metadata(files)
 	writeFile(filepath.Join(files, "big"), bigMB<<20)
 	writeFile(filepath.Join(files, "herd-n"), bigMB<<20)
 	writeFile(filepath.Join(files, "herd-p"), bigMB<<20)

@@ -29,7 +29,7 @@ events { worker_connections 8192; }
 http {
 	client_body_temp_path %[2]s/body; proxy_temp_path %[2]s/proxy; fastcgi_temp_path %[2]s/fcgi;
 	uwsgi_temp_path %[2]s/uwsgi; scgi_temp_path %[2]s/scgi;
-	sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 1000000; keepalive_timeout 120s;
+	sendfile on; tcp_nodelay on; keepalive_requests 1000000; keepalive_timeout 120s;
 	default_type application/octet-stream;
 	%s
 }

@@ -1,9 +1,12 @@
 package fetch
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -13,15 +16,10 @@ import (
 // present serves a stored document through its type's Presenter: the
 // bytes depend on the client's address, so the ETag does too, and the
 // length is known only once sent.
-func (e *Engine) present(w http.ResponseWriter, r *http.Request, obj meta.Object, cache format.Outcome, p format.Presenter, self string) error {
+func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj meta.Object, cache format.Outcome, p format.Presenter, self string) error {
 	self = strings.TrimSuffix(self, "/")
 	sum := sha256.Sum256([]byte(self))
 	etag := `"sha256:` + obj.SHA256 + "-" + hex.EncodeToString(sum[:4]) + `"`
-	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
-	if err != nil {
-		return e.openFailed(r, obj, err)
-	}
-	defer rc.Close()
 	h := w.Header()
 	h.Set("Content-Type", contentType(obj))
 	h.Set("ETag", etag)
@@ -31,13 +29,56 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, obj meta.Object
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	// What a presenter writes depends only on the type, the path, the
+	// stored bytes and the address: the last rendering of a hot document
+	// (an npm packument, asked for by every install) is served again
+	// from memory instead of being rewritten per request.
+	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
+	if data, ok := e.small.get(key); ok {
+		h.Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(data)
+		}
+		return nil
+	}
+	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
+	if err != nil {
+		return e.openFailed(r, obj, err)
+	}
+	defer rc.Close()
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	if err := p.Present(obj.Path, self, rc, w); err != nil {
+	keep := &keepWriter{w: w, max: e.small.max / 8}
+	if err := p.Present(obj.Path, self, rc, keep); err != nil {
 		e.Log.Error("presenting a stored document failed", "remote", obj.Remote, "path", obj.Path, "err", err)
 		panic(http.ErrAbortHandler) // never a short 200
 	}
+	if !keep.over {
+		e.small.put(key, keep.buf.Bytes())
+	}
 	return nil
+}
+
+// keepWriter passes writes on and keeps a copy while it stays under max
+// (a document too large to keep in memory is rendered each time).
+type keepWriter struct {
+	w    io.Writer
+	buf  bytes.Buffer
+	max  int64
+	over bool
+}
+
+func (k *keepWriter) Write(p []byte) (int, error) {
+	if !k.over {
+		if int64(k.buf.Len()+len(p)) > k.max {
+			k.over = true
+			k.buf = bytes.Buffer{}
+		} else {
+			k.buf.Write(p)
+		}
+	}
+	return k.w.Write(p)
 }

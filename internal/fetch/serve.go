@@ -20,7 +20,7 @@ import (
 func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome, self string) error {
 	if p := rem.Type.Presenter; p != nil {
 		if c, err := rem.Type.Classify(obj.Path); err == nil && c.Kind == format.Index {
-			return e.present(w, r, obj, cache, p, self)
+			return e.present(w, r, rem.Type.Name(), obj, cache, p, self)
 		}
 	}
 	if obj.Size <= smallObject {

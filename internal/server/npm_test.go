@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,5 +70,39 @@ func TestNPMDocumentsTarballsAndIntegrity(t *testing.T) {
 	before := reg.hits.Load()
 	if resp, _, _ := h.get("/api/v1/remote/npm/@team/pkg/-/_ext/https/evil.example/x.tgz"); resp.StatusCode != 404 || reg.hits.Load() != before {
 		t.Fatalf("unlisted tarball on another host: %d", resp.StatusCode)
+	}
+}
+
+// A presented document is kept in memory per address: hits for one host
+// get the same bytes, another host gets its own links, never the first's.
+func TestPresentedDocumentsKeptPerAddress(t *testing.T) {
+	reg := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"name":"p","versions":{"1.0.0":{"dist":{"tarball":"http://elsewhere.invalid/p/-/p-1.0.0.tgz"}}}}`)
+	})
+	h := newHarness(t, nil)
+	h.remote("npm", reg.URL, map[string]any{"package_type": "npm"})
+	get := func(host string) string {
+		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/remote/npm/p", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", host, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	a1, a2, b := get("a.example:8000"), get("a.example:8000"), get("b.example:8000")
+	if a1 != a2 || !strings.Contains(a1, "http://a.example:8000/api/v1/remote/npm/") {
+		t.Fatalf("host a: %q then %q", a1, a2)
+	}
+	if !strings.Contains(b, "http://b.example:8000/api/v1/remote/npm/") || strings.Contains(b, "a.example") {
+		t.Fatalf("host b got %q", b)
+	}
+	if b2 := get("b.example:8000"); b2 != b {
+		t.Fatalf("host b from memory: %q, first %q", b2, b)
 	}
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// metadata writes the documents package managers ask for most: an npm
+// packument (300 versions, about 160 KB), a PEP 503 page (300 files) and
+// a helm index.yaml (100 charts × 5 versions), under npm/, pypi/ and helm/.
+func metadata(files string) {
+	var npm bytes.Buffer
+	npm.WriteString(`{"_id":"demo","name":"demo","dist-tags":{"latest":"1.299.0"},"versions":{`)
+	for i := range 300 {
+		if i > 0 {
+			npm.WriteByte(',')
+		}
+		fmt.Fprintf(&npm, `"1.%d.0":{"name":"demo","version":"1.%d.0","dependencies":{"left-pad":"^1.0.0"},"dist":{"shasum":"%040x","integrity":"sha512-%086x==","tarball":"http://origin.invalid/npm/demo/-/demo-1.%d.0.tgz"}}`, i, i, i, i, i)
+	}
+	npm.WriteString(`}}`)
+	writeAt(filepath.Join(files, "npm", "demo"), npm.Bytes())
+
+	var page bytes.Buffer
+	page.WriteString("<!DOCTYPE html>\n<html><body>\n")
+	for i := range 300 {
+		fmt.Fprintf(&page, "<a href=\"../../packages/demo-1.%d.0.tar.gz#sha256=%064x\" data-requires-python=\"&gt;=3.8\">demo-1.%d.0.tar.gz</a><br/>\n", i, i, i)
+	}
+	page.WriteString("</body></html>\n")
+	writeAt(filepath.Join(files, "pypi", "simple", "demo", "index.html"), page.Bytes())
+
+	var idx bytes.Buffer
+	idx.WriteString("apiVersion: v1\nentries:\n")
+	for c := range 100 {
+		fmt.Fprintf(&idx, "  chart%03d:\n", c)
+		for v := range 5 {
+			fmt.Fprintf(&idx, "  - apiVersion: v2\n    created: \"2024-01-01T00:00:00Z\"\n    digest: %064x\n    name: chart%03d\n    urls:\n    - charts/chart%03d-1.%d.0.tgz\n    version: 1.%d.0\n", c*5+v, c, c, v, v)
+		}
+	}
+	fmt.Fprintf(&idx, "generated: %q\n", time.Now().UTC().Format(time.RFC3339))
+	writeAt(filepath.Join(files, "helm", "index.yaml"), idx.Bytes())
+}
+
+func writeAt(path string, b []byte) {
+	check(os.MkdirAll(filepath.Dir(path), 0o755))
+	check(os.WriteFile(path, b, 0o644))
+}
+
+// metadataRows measures warm hits of each document: what every npm install,
+// pip install and helm repo update asks first. ArtifactAPI serves the
+// rewritten copy it stored; nginx the origin's bytes.
+func metadataRows(t *table, nx, pAddr, token, origin string, dur time.Duration) {
+	docs := []struct{ typ, base, path, label string }{
+		{"npm", "npm/", "demo", "npm packument (300 versions)"},
+		{"pypi", "pypi/", "simple/demo/", "PyPI simple page (300 files)"},
+		{"helm", "helm", "index.yaml", "helm index.yaml (500 entries)"},
+	}
+	for _, d := range docs {
+		api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"m-%s","package_type":"%s","base_url":"http://%s/%s"}`, d.typ, d.typ, origin, d.base))
+		n := nx + d.base
+		if d.typ == "helm" {
+			n += "/"
+		}
+		n += d.path
+		p := "http://" + pAddr + "/api/v1/remote/m-" + d.typ + "/" + d.path
+		get(n)
+		get(p)
+		rn := load(func(int) string { return n }, 1, 64, dur)
+		rp := load(func(int) string { return p }, 1, 64, dur)
+		t.higher("warm "+d.label+", 64 conns: req/s", rn.reqs, rp.reqs, "≥ 0.9×")
+	}
+}
