@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -284,15 +283,7 @@ func TestProbeStatsEventsMetrics(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("probe me")) })
 	h := newHarness(t, nil)
 	// Subscribe before acting so every event is seen.
-	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v2/events", nil)
-	req.Header.Set("Authorization", "Bearer test-token-0123456789")
-	sse, err := http.DefaultClient.Do(req)
-	if err != nil || sse.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("events: %v %v", sse, err)
-	}
-	defer sse.Body.Close()
-	lines := bufio.NewScanner(sse.Body)
-	lines.Scan() // ": connected"
+	evs := h.sseEvents()
 
 	h.remote("r", up.URL, nil)
 	var probe map[string]any
@@ -308,19 +299,10 @@ func TestProbeStatsEventsMetrics(t *testing.T) {
 
 	want := map[string]bool{"remote.created": false, "fetch.started": false, "fetch.finished": false, "hit": false}
 	deadline := time.After(10 * time.Second)
-	got := make(chan string)
-	go func() {
-		for lines.Scan() {
-			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
-				var e struct{ Type string }
-				json.Unmarshal([]byte(data), &e)
-				got <- e.Type
-			}
-		}
-	}()
 	for missing := len(want); missing > 0; {
 		select {
-		case typ := <-got:
+		case e := <-evs:
+			typ, _ := e["type"].(string)
 			if seen, ok := want[typ]; ok && !seen {
 				want[typ] = true
 				missing--
@@ -340,7 +322,7 @@ func TestProbeStatsEventsMetrics(t *testing.T) {
 	if resp, _ := http.Get(h.srv.URL + "/metrics"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("metrics without the token: %d", resp.StatusCode)
 	}
-	req, _ = http.NewRequest("GET", h.srv.URL+"/metrics", nil)
+	req, _ := http.NewRequest("GET", h.srv.URL+"/metrics", nil)
 	req.Header.Set("Authorization", "bearer test-token-0123456789") // the scheme is case-insensitive
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -13,16 +13,21 @@ import (
 	"github.com/artifactapi/artifactapi/internal/webui"
 )
 
-// sseEvents subscribes to the event stream and returns decoded events.
+// sseEvents subscribes to the event stream and returns its events, decoded,
+// from the moment it returns.
 func (h *harness) sseEvents() <-chan map[string]any {
 	h.t.Helper()
 	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v2/events", nil)
 	req.Header.Set("Authorization", "Bearer test-token-0123456789")
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
+	if err != nil || resp.Header.Get("Content-Type") != "text/event-stream" {
+		h.t.Fatalf("events: %v %v", resp, err)
 	}
-	h.t.Cleanup(func() { resp.Body.Close() })
+	done := make(chan struct{})
+	h.t.Cleanup(func() {
+		close(done)
+		resp.Body.Close()
+	})
 	out := make(chan map[string]any, 256)
 	lines := bufio.NewScanner(resp.Body)
 	lines.Scan() // ": connected": subscribed from here on
@@ -32,7 +37,11 @@ func (h *harness) sseEvents() <-chan map[string]any {
 			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
 				var e map[string]any
 				json.Unmarshal([]byte(data), &e)
-				out <- e
+				select {
+				case out <- e:
+				case <-done:
+					return
+				}
 			}
 		}
 	}()

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,33 +105,15 @@ func TestReplicasConfigChangeInForceEverywhere(t *testing.T) {
 // sseEvents reads SSE events of one type from h until n were seen.
 func sseEvents(t *testing.T, h *harness, typ string, n int, act func()) []map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v2/events", nil)
-	req.Header.Set("Authorization", "Bearer test-token-0123456789")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	lines := bufio.NewScanner(resp.Body)
-	lines.Scan() // ": connected", sent once subscribed
+	evs := h.sseEvents()
 	act()
-	got := make(chan map[string]any)
-	go func() {
-		for lines.Scan() {
-			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
-				var e map[string]any
-				json.Unmarshal([]byte(data), &e)
-				if e["type"] == typ {
-					got <- e
-				}
-			}
-		}
-	}()
 	var out []map[string]any
 	for len(out) < n {
 		select {
-		case e := <-got:
-			out = append(out, e)
+		case e := <-evs:
+			if e["type"] == typ {
+				out = append(out, e)
+			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("saw %d %s events of %d", len(out), typ, n)
 		}
