@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import { api } from '../api'
 import { bytes, hitRatio, percent, seconds } from '../format'
 import { go, useLoad } from '../hooks'
@@ -105,17 +105,55 @@ function Snippet({ type, kind, name }: { type: string; kind: 'remote' | 'virtual
   )
 }
 
-const terraformNote = (
-  <p className="note">
-    If Terraform manages this (the <code>artifactapi</code> provider), the next <code>terraform apply</code> sets it back to the configuration: change it there.
-  </p>
-)
+// DetailHead is the top of a remote's or virtual's page: its name, its
+// links, Edit, and Delete after a confirmation (what goes is said in
+// consequence), with the Terraform note.
+function DetailHead(props: { kind: 'remote' | 'virtual'; name: string; links?: ReactNode; remove: () => Promise<void>; consequence: string }) {
+  const [confirm, setConfirm] = useState(false)
+  const [error, setError] = useState('')
+  const { kind, name } = props
+  return (
+    <>
+      <div className="section-head">
+        <h1>
+          {kind === 'remote' ? 'Remote' : 'Virtual'} <code>{name}</code>
+        </h1>
+        <div className="actions">
+          {props.links}
+          <a className="button" href={`#/${kind}s/${encodeURIComponent(name)}/edit`}>
+            Edit
+          </a>
+          <button type="button" className="danger" onClick={() => setConfirm(true)}>
+            Delete
+          </button>
+        </div>
+      </div>
+      <p className="note">
+        If Terraform manages this (the <code>artifactapi</code> provider), the next <code>terraform apply</code> sets it back to the configuration: change it there.
+      </p>
+      <ErrorLine error={error} />
+      <Confirm
+        open={confirm}
+        title={`Delete ${kind} ${name}?`}
+        action="Delete"
+        onCancel={() => setConfirm(false)}
+        onConfirm={() => {
+          setConfirm(false)
+          props.remove().then(
+            () => go('/remotes'),
+            (e: Error) => setError(e.message),
+          )
+        }}
+      >
+        <p>{props.consequence}</p>
+      </Confirm>
+    </>
+  )
+}
 
 export function RemoteDetail({ name, version }: { name: string; version: number }) {
   const remote = useLoad(() => api.remote(name), [name, version])
   const stats = useLoad(() => api.stats(), [version], 5000)
-  const [confirm, setConfirm] = useState(false)
-  const [error, setError] = useState('')
   const r = remote.data
   if (!r) return <ErrorLine error={remote.error} />
   const c = stats.data?.remotes[name]
@@ -136,27 +174,22 @@ export function RemoteDetail({ name, version }: { name: string; version: number 
   }
   return (
     <>
-      <div className="section-head">
-        <h1>
-          Remote <code>{r.name}</code>
-        </h1>
-        <div className="actions">
-          <a className="button" href={`#/objects/${encodeURIComponent(r.name)}`}>
-            Objects
-          </a>
-          <a className="button" href={`#/probe?remote=${encodeURIComponent(r.name)}`}>
-            Probe
-          </a>
-          <a className="button" href={`#/remotes/${encodeURIComponent(r.name)}/edit`}>
-            Edit
-          </a>
-          <button type="button" className="danger" onClick={() => setConfirm(true)}>
-            Delete
-          </button>
-        </div>
-      </div>
-      {terraformNote}
-      <ErrorLine error={error} />
+      <DetailHead
+        kind="remote"
+        name={r.name}
+        remove={() => api.deleteRemote(r.name)}
+        consequence="Its configuration and its cached objects go; clients using its URL get 404."
+        links={
+          <>
+            <a className="button" href={`#/objects/${encodeURIComponent(r.name)}`}>
+              Objects
+            </a>
+            <a className="button" href={`#/probe?remote=${encodeURIComponent(r.name)}`}>
+              Probe
+            </a>
+          </>
+        }
+      />
       <dl className="props">
         {rows.map(([k, v]) => (
           <div key={k}>
@@ -186,48 +219,17 @@ export function RemoteDetail({ name, version }: { name: string; version: number 
         )}
       </dl>
       <Snippet type={r.package_type} kind="remote" name={r.name} />
-      <Confirm
-        open={confirm}
-        title={`Delete remote ${r.name}?`}
-        action="Delete"
-        onCancel={() => setConfirm(false)}
-        onConfirm={() => {
-          setConfirm(false)
-          api.deleteRemote(r.name).then(
-            () => go('/remotes'),
-            (e: Error) => setError(e.message),
-          )
-        }}
-      >
-        <p>Its configuration and its cached objects go; clients using its URL get 404.</p>
-      </Confirm>
     </>
   )
 }
 
 export function VirtualDetail({ name }: { name: string }) {
   const v = useLoad(() => api.virtual(name), [name])
-  const [confirm, setConfirm] = useState(false)
-  const [error, setError] = useState('')
   if (!v.data) return <ErrorLine error={v.error} />
   const x = v.data
   return (
     <>
-      <div className="section-head">
-        <h1>
-          Virtual <code>{x.name}</code>
-        </h1>
-        <div className="actions">
-          <a className="button" href={`#/virtuals/${encodeURIComponent(x.name)}/edit`}>
-            Edit
-          </a>
-          <button type="button" className="danger" onClick={() => setConfirm(true)}>
-            Delete
-          </button>
-        </div>
-      </div>
-      {terraformNote}
-      <ErrorLine error={error} />
+      <DetailHead kind="virtual" name={x.name} remove={() => api.deleteVirtual(x.name)} consequence="Its members and their caches stay." />
       <dl className="props">
         <div>
           <dt>Type</dt>
@@ -247,21 +249,6 @@ export function VirtualDetail({ name }: { name: string }) {
         </div>
       </dl>
       <Snippet type={x.package_type} kind="virtual" name={x.name} />
-      <Confirm
-        open={confirm}
-        title={`Delete virtual ${x.name}?`}
-        action="Delete"
-        onCancel={() => setConfirm(false)}
-        onConfirm={() => {
-          setConfirm(false)
-          api.deleteVirtual(x.name).then(
-            () => go('/remotes'),
-            (e: Error) => setError(e.message),
-          )
-        }}
-      >
-        <p>Its members and their caches stay.</p>
-      </Confirm>
     </>
   )
 }
