@@ -86,6 +86,7 @@ func upstream(t *testing.T) string {
 
 func waitScreen(t *testing.T, tm *teatest.TestModel, what string, wants ...string) {
 	t.Helper()
+	t.Logf("waiting for %s", what) // shown with the failure WaitFor reports
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		for _, w := range wants {
 			if !bytes.Contains(b, []byte(w)) {
