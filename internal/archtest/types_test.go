@@ -27,7 +27,7 @@ func concreteTypes(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	shared := map[string]bool{"internal/format": true, "internal/format/types": true, "internal/format/jsonstream": true, "internal/format/compress": true}
+	shared := map[string]bool{"internal/format": true, "internal/format/types": true, "internal/format/jsonstream": true, "internal/format/compress": true, "internal/format/release": true}
 	m := map[string]bool{}
 	for _, p := range strings.Fields(string(out)) {
 		if rel := strings.TrimPrefix(p, module); !shared[rel] {

@@ -125,7 +125,8 @@ type Engine struct {
 	adopter  Adopter
 	rows     *objCache
 	small    *smallCache
-	digests  digestMaps
+	digests  parsedMaps[blob.Expect]
+	dates    parsedMaps[time.Time]
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
@@ -229,6 +230,9 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		}
 		return format.Bypass, err
 	}
+	if err := e.police(r.Context(), rem, path); err != nil {
+		return format.Bypass, err
+	}
 	if c.hit != nil {
 		err := e.serveObject(w, r, rem, *c.hit, format.Hit, self)
 		if !errors.Is(err, ErrBlobMissing) {
@@ -238,7 +242,7 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 			return format.Bypass, errDBDown
 		}
 	}
-	if r.Method == http.MethodHead && c.stale == nil && c.class.Kind != format.Index {
+	if r.Method == http.MethodHead && c.stale == nil && c.class.Kind != format.Index && !filtered(rem, path) {
 		return e.headMiss(w, r, c, path, self)
 	}
 	return e.fetch(w, r, c, path, self)

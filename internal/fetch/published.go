@@ -15,31 +15,33 @@ import (
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
-// digestMaps keeps the parsed digests of recently used indexes, keyed by
-// the stored index's sha256 (so a refreshed index is parsed anew).
-type digestMaps struct {
-	mu sync.Mutex
-	m  map[string]map[string]blob.Expect
-	// parsing has one parse per index in flight: a Debian Packages index
-	// takes over a second to read, and a fleet's first requests after a
-	// refresh all want it at once.
+// parsedMaps keeps what was read from recently used documents (an
+// index's digests, a document's release dates), keyed by the stored
+// document's path and sha256 (so a refreshed one is read anew).
+type parsedMaps[V any] struct {
+	mu  sync.Mutex
+	m   map[string]map[string]V
+	max int
+	// parsing has one parse per document in flight: a Debian Packages
+	// index takes over a second to read, and a fleet's first requests
+	// after a refresh all want it at once.
 	parsing singleflight.Group
 }
 
-func (d *digestMaps) get(sha string) (map[string]blob.Expect, bool) {
+func (d *parsedMaps[V]) get(key string) (map[string]V, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	m, ok := d.m[sha]
+	m, ok := d.m[key]
 	return m, ok
 }
 
-func (d *digestMaps) put(sha string, m map[string]blob.Expect) {
+func (d *parsedMaps[V]) put(key string, m map[string]V) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.m == nil || len(d.m) >= 16 {
-		d.m = map[string]map[string]blob.Expect{}
+	if d.m == nil || len(d.m) >= max(d.max, 16) {
+		d.m = map[string]map[string]V{}
 	}
-	d.m[sha] = m
+	d.m[key] = m
 }
 
 // published returns what the remote's cached index says about path. It

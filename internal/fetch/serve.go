@@ -18,6 +18,9 @@ import (
 // serveObject serves a committed object with Range, HEAD and conditional
 // request support.
 func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome, self string) error {
+	if filtered(rem, obj.Path) {
+		return e.serveFiltered(w, r, rem, obj, cache, self)
+	}
 	if p := rem.Type.Presenter; p != nil {
 		if c, err := rem.Type.Classify(obj.Path); err == nil && c.Kind == format.Index {
 			return e.present(w, r, rem.Type.Name(), obj, cache, p, self)

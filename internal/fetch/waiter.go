@@ -47,12 +47,13 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, pat
 		return format.Miss, f.err
 	}
 	// outcomeStream.
-	if r.Method == http.MethodHead && !f.rewrite {
+	whole := f.rewrite || filtered(rem, path) // served only as stored
+	if r.Method == http.MethodHead && !whole {
 		e.streamHeaders(w, f)
 		w.WriteHeader(http.StatusOK)
 		return format.Miss, nil
 	}
-	if r.Header.Get("Range") != "" || f.rewrite {
+	if r.Header.Get("Range") != "" || whole {
 		// Never store or pass on a partial body: fill whole, then serve
 		// the range from the committed object. A rewritten document is
 		// only ever served as stored.

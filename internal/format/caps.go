@@ -16,6 +16,7 @@ type Caps struct {
 	Presenter       Presenter
 	FrontEnd        FrontEnd
 	Settings        Configurable
+	Releases        Releases
 }
 
 // Resolve finds t's capabilities.
@@ -32,5 +33,6 @@ func Resolve(t Type) *Caps {
 	c.Presenter, _ = t.(Presenter)
 	c.FrontEnd, _ = t.(FrontEnd)
 	c.Settings, _ = t.(Configurable)
+	c.Releases, _ = t.(Releases)
 	return c
 }

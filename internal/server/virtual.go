@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -105,9 +104,10 @@ func (s *Server) serveMerged(rec *respRecorder, r *http.Request, v meta.Virtual,
 			}
 			continue // a member without the index (or down, with no copy) adds nothing
 		}
-		io.WriteString(key, name+"\x00"+obj.SHA256+"\x00")
+		// A member's release policy applies to what it adds to the merge.
+		io.WriteString(key, name+"\x00"+obj.SHA256+"\x00"+fetch.FilterKey(rem, path)+"\x00")
 		inputs = append(inputs, format.MergeInput{Name: name, Root: "remote/" + name + "/",
-			Open: func() (io.ReadCloser, error) { return s.engine.OpenObject(context.WithoutCancel(ctx), obj) }})
+			Open: func() (io.ReadCloser, error) { return s.engine.FilterOpen(ctx, rem, obj, "") }})
 	}
 	if len(inputs) == 0 {
 		if firstErr != nil {

@@ -20,10 +20,14 @@ import (
 // does not grow with the indexes. Chart URLs get the member's prefix, so
 // they resolve to the member that listed them.
 func (Type) Merge(w io.Writer, _ string, members []format.MergeInput) (string, error) {
-	return "application/x-yaml", merge(w, members)
+	return "application/x-yaml", merge(w, members, nil, func(i int) func(string) string {
+		return withPrefix("../../" + members[i].Root)
+	})
 }
 
-func merge(w io.Writer, members []format.MergeInput) error {
+// merge writes the charts of members' indexes as one index: keep (nil:
+// all) chooses the versions, link(i) maps member i's chart URLs.
+func merge(w io.Writer, members []format.MergeInput, keep func(name string, it item) bool, link func(i int) func(string) string) error {
 	sorted := true
 	for _, m := range members {
 		ok, err := isSorted(m)
@@ -67,20 +71,24 @@ func merge(w io.Writer, members []format.MergeInput) error {
 		if name == "" {
 			break
 		}
-		fmt.Fprintf(bw, "  %s:\n", name)
 		seen := map[string]bool{}
+		named := false
 		for i, src := range sources {
 			c := src.current()
 			if c == nil || c.name != name {
 				continue
 			}
 			for _, it := range c.items {
-				if it.version != "" && seen[it.version] {
+				if it.version != "" && seen[it.version] || keep != nil && !keep(name, it) {
 					continue
 				}
 				seen[it.version] = true
+				if !named { // a chart with no version left is left out
+					fmt.Fprintf(bw, "  %s:\n", name)
+					named = true
+				}
 				// Small reader, same writer: one chart version costs no buffers.
-				if err := mapURLs(bufio.NewReaderSize(strings.NewReader(it.text), 256), bw, withPrefix("../../"+members[i].Root)); err != nil {
+				if err := mapURLs(bufio.NewReaderSize(strings.NewReader(it.text), 256), bw, link(i)); err != nil {
 					return fmt.Errorf("member %s, chart %s: %w", members[i].Name, name, err)
 				}
 			}
@@ -176,6 +184,7 @@ type chart struct {
 
 type item struct {
 	version string
+	created string
 	text    string // the item's lines, re-indented to two spaces
 }
 
@@ -258,13 +267,13 @@ func (r *chartReader) advance() error {
 // chart name's indentation, until the next chart or top-level key.
 func (r *chartReader) items(c *chart) error {
 	var cur *bytes.Buffer
-	var curVersion string
+	var curVersion, curCreated string
 	itemIndent := -1
 	flush := func() {
 		if cur != nil {
-			c.items = append(c.items, item{version: curVersion, text: cur.String()})
+			c.items = append(c.items, item{version: curVersion, created: curCreated, text: cur.String()})
 		}
-		cur, curVersion = nil, ""
+		cur, curVersion, curCreated = nil, "", ""
 	}
 	for {
 		raw, ok := r.line()
@@ -286,8 +295,13 @@ func (r *chartReader) items(c *chart) error {
 		if cur == nil {
 			return fmt.Errorf("chart %s: expected a list of versions", c.name)
 		}
-		if k, v, ok := l.key(); ok && k == "version" && l.keyIndent == itemIndent+2 {
-			curVersion, _ = scalar(v)
+		if k, v, ok := l.key(); ok && l.keyIndent == itemIndent+2 {
+			switch k {
+			case "version":
+				curVersion, _ = scalar(v)
+			case "created":
+				curCreated, _ = scalar(v)
+			}
 		}
 		cur.WriteString("  ")
 		cur.WriteString(strings.TrimPrefix(raw, strings.Repeat(" ", itemIndent)))
