@@ -218,6 +218,23 @@ async function desktop(b) {
   assert.deepEqual(await page.locator('.props ol li').allTextContents(), ['mirror', 'files'])
   await shot(page, 'desktop-virtual')
 
+  // A release policy is an npm remote's own setting: the form shows it
+  // with the type, and the server's refusal lands next to it.
+  await page.goto(base + '/#/remotes/new')
+  await page.getByLabel('Name', { exact: true }).fill('npm-cooled')
+  await page.getByLabel('Package type', { exact: true }).selectOption('npm')
+  await page.getByLabel('Upstream URL', { exact: true }).fill(upURL)
+  await page.getByLabel('min age', { exact: true }).fill('soon')
+  await page.getByRole('button', { name: 'Create' }).click()
+  await page.locator('#f-min_age-error').getByText('min_age').waitFor()
+  await page.getByLabel('min age', { exact: true }).fill('72h')
+  await page.getByLabel('blocked versions', { exact: true }).fill('left-pad@1.0.0')
+  await page.getByRole('button', { name: 'Create' }).click()
+  await page.getByRole('heading', { name: 'Remote npm-cooled' }).waitFor()
+  const cooled = await (await apiCall('GET', '/api/v2/remotes/npm-cooled')).json()
+  assert.equal(cooled.min_age, '72h')
+  assert.deepEqual(cooled.blocked_versions, ['left-pad@1.0.0'])
+
   // Probe: status, size, timing.
   await page.getByRole('link', { name: 'Probe' }).click()
   await page.getByLabel('Remote', { exact: true }).selectOption('files')

@@ -19,8 +19,11 @@ func TestAccRemoteEveryType(t *testing.T) {
 			res := "artifactapi_remote_" + pt + ".r"
 			cfg := func(ttl int, patterns string) string {
 				extra := ""
-				if pt == "docker" {
+				switch pt {
+				case "docker":
 					extra = "ban_tags_enabled = true\n  ban_tags = [\"latest\"]"
+				case "npm", "pypi", "goproxy", "helm":
+					extra = "min_age = \"72h\"\n  min_age_exempt = [\"internal-*\"]\n  blocked_versions = [\"bad@1.0.0 || >=2.0.0 <2.0.3\"]"
 				}
 				return fmt.Sprintf(`resource "artifactapi_remote_%s" "r" {
   name = "acc-%s"
@@ -59,6 +62,9 @@ func TestAccRemoteEveryType(t *testing.T) {
 							r, err := c.GetRemote(context.Background(), name)
 							if err != nil || r.MutableTTL != 60 || r.PackageType != pt || r.MaxSize != 1048576 || r.UnusedDays != 30 {
 								return fmt.Errorf("on the server: %+v %v", r, err)
+							}
+							if _, policed := typeFields[pt]; policed && pt != "docker" && string(r.Settings["min_age"]) != `"72h"` {
+								return fmt.Errorf("min_age on the server: %s", r.Settings["min_age"])
 							}
 							return nil
 						})},

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
@@ -25,6 +26,7 @@ const (
 	stringField
 	intField
 	patternsField // a list of regular expressions, checked at plan time
+	listField     // a list of strings the server checks
 )
 
 // typeField is one setting a package type declares for its remotes.
@@ -44,6 +46,17 @@ var typeFields = map[string][]typeField{
 		{"ban_tags_enabled", boolField, "Refuse the tags in ban_tags."},
 		{"ban_tags", patternsField, "Tags to refuse: regular expressions matched against the whole tag (\"latest\" bans only latest)."},
 	},
+	"npm":     releasePolicy,
+	"pypi":    releasePolicy,
+	"goproxy": releasePolicy,
+	"helm":    releasePolicy,
+}
+
+// releasePolicy is the release policy every type with dated versions takes.
+var releasePolicy = []typeField{
+	{"min_age", stringField, "Hide and refuse versions published less than this long ago (\"72h\", \"7d\"; empty: no minimum age)."},
+	{"min_age_exempt", listField, "Packages min_age does not apply to (names; * matches within a path segment)."},
+	{"blocked_versions", listField, "Versions hidden and refused: name@range (lodash@4.17.20, ua-parser-js@>=0.7.29 <0.7.30 || 0.8.0, requests@>=2.32.0,<2.32.2)."},
 }
 
 // resourceAttr is f's attribute in a remote resource: optional, with the
@@ -56,6 +69,8 @@ func (f typeField) resourceAttr() schema.Attribute {
 		return schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: f.Description}
 	case intField:
 		return schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0), Description: f.Description}
+	case listField:
+		return schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyList), Description: f.Description}
 	}
 	return patternList(f.Description)
 }
