@@ -21,10 +21,10 @@ func TestFilterMovesLatestAndDropsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		DistTags map[string]string         `json:"dist-tags"`
-		Versions map[string]any            `json:"versions"`
-		Time     map[string]string         `json:"time"`
-		Readme   string                    `json:"readme"`
+		DistTags map[string]string          `json:"dist-tags"`
+		Versions map[string]any             `json:"versions"`
+		Time     map[string]string          `json:"time"`
+		Readme   string                     `json:"readme"`
 		Rest     map[string]json.RawMessage `json:"-"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {

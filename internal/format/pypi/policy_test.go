@@ -54,9 +54,9 @@ func TestFilterJSONAndHTML(t *testing.T) {
 
 func TestReleaseAndDates(t *testing.T) {
 	for p, want := range map[string]string{
-		"packages/Demo_Pkg-1.0-py3-none-any.whl":          "demo-pkg@1.0",
-		"packages/demo-pkg-1.0.tar.gz":                    "demo-pkg@1.0",
-		"packages/demo_pkg-1.0-py3-none-any.whl.metadata": "demo-pkg@1.0",
+		"packages/Demo_Pkg-1.0-py3-none-any.whl":            "demo-pkg@1.0",
+		"packages/demo-pkg-1.0.tar.gz":                      "demo-pkg@1.0",
+		"packages/demo_pkg-1.0-py3-none-any.whl.metadata":   "demo-pkg@1.0",
 		"_ext/https/files.example/x/zope.interface-6.0.zip": "zope-interface@6.0",
 	} {
 		r, ok := (Type{}).Release(p)
