@@ -60,6 +60,10 @@ type API struct {
 type UpstreamHealth struct {
 	Circuit   string               `json:"circuit"` // "closed" or "open"
 	LastError *fetch.UpstreamError `json:"last_error,omitempty"`
+	// Budget is the upstream's rate limit as it last said, while current.
+	Budget *fetch.Budget `json:"budget,omitempty"`
+	// BudgetLow: stale copies are served instead of revalidated.
+	BudgetLow bool `json:"budget_low,omitempty"`
 }
 
 // Storage is the cache's bounds and what keeping them did.

@@ -29,6 +29,11 @@ const (
 	VirtualChange = "virtual.changed"
 	CircuitOpen   = "circuit.open"
 	CircuitClosed = "circuit.closed"
+	// An upstream's rate limit ran low (or it answered 429): stale copies
+	// are served instead of revalidated until it recovers. Count is what
+	// is left.
+	BudgetLow       = "upstream.budget_low"
+	BudgetRecovered = "upstream.budget_recovered"
 )
 
 // Event is one thing that happened.

@@ -127,6 +127,7 @@ type Engine struct {
 	small    *smallCache
 	digests  parsedMaps[blob.Expect]
 	dates    parsedMaps[time.Time]
+	budgets  budgets
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
@@ -234,9 +235,10 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 		return format.Bypass, err
 	}
 	if c.hit != nil {
-		err := e.serveObject(w, r, rem, *c.hit, format.Hit, self)
+		o := c.outcome()
+		err := e.serveObject(w, r, rem, *c.hit, o, self)
 		if !errors.Is(err, ErrBlobMissing) {
-			return format.Hit, err
+			return o, err
 		}
 		if c.dbDown {
 			return format.Bypass, errDBDown
@@ -256,6 +258,15 @@ type cacheState struct {
 	stale      *meta.Object // to revalidate, and to fall back on
 	dbDown     bool         // hit is the last known row: the database is unreachable
 	remembered bool         // the error is a remembered upstream 404
+	byBudget   bool         // hit is stale, served because the upstream's budget is low
+}
+
+// outcome is how a hit from the cache is reported.
+func (c cacheState) outcome() format.Outcome {
+	if c.byBudget {
+		return format.Stale
+	}
+	return format.Hit
 }
 
 var errDBDown = apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
@@ -274,6 +285,11 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 	switch {
 	case err == nil && obj.Fresh(time.Now()) && e.consistent(ctx, rem, path, class, obj):
 		c.hit = &obj
+		return c, nil
+	case err == nil && e.budgetLow(ctx, rem.Name):
+		// The upstream's rate limit is nearly spent: the stale copy is
+		// served as it is, and the budget kept for what is not cached.
+		c.hit, c.byBudget = &obj, true
 		return c, nil
 	case err == nil:
 		c.stale = &obj

@@ -60,12 +60,13 @@ func (e *Engine) upstreamRequest(ctx context.Context, method string, rem *regist
 	req.Header.Set("Accept-Encoding", "identity")
 	creds := format.Credentials{Username: rem.Username, Password: rem.Password, Token: rem.Token, Origin: egress.Origin(rem.Base)}
 	c := *e.opt.Client
+	base := budgetTransport{next: transportOf(e.opt.Client), e: e, remote: rem.Name}
 	if up == nil {
-		c.Transport = format.HostAuth(transportOf(e.opt.Client), creds)
+		c.Transport = format.HostAuth(base, creds)
 		return req, &c, nil
 	}
 	up.Prepare(req, path)
-	c.Transport = up.Transport(transportOf(e.opt.Client), creds)
+	c.Transport = up.Transport(base, creds)
 	return req, &c, nil
 }
 

@@ -170,7 +170,7 @@ func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) 
 	case err != nil:
 		return meta.Object{}, format.Bypass, err
 	case c.hit != nil:
-		return *c.hit, format.Hit, nil
+		return *c.hit, c.outcome(), nil
 	}
 	stale := c.stale
 	f, err := e.join(rem, path, c.class, stale)

@@ -20,6 +20,10 @@ type Metrics struct {
 	FillsInFlight prometheus.Gauge
 	FillsRefused  prometheus.Counter
 	Waiters       prometheus.Gauge
+	// BudgetRemaining is what each upstream last said of its rate limit;
+	// Throttled counts its 429 answers.
+	BudgetRemaining *prometheus.GaugeVec
+	Throttled       *prometheus.CounterVec
 }
 
 // New creates and registers the instruments.
@@ -47,8 +51,14 @@ func New() *Metrics {
 		Waiters: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "artifactapi_fill_waiters", Help: "Clients streaming from a fill in progress.",
 		}),
+		BudgetRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "artifactapi_upstream_ratelimit_remaining", Help: "Requests left in the upstream's rate limit, as it last said (ratelimit-remaining).",
+		}, []string{"remote"}),
+		Throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_upstream_throttled_total", Help: "429 answers from upstreams by remote.",
+		}, []string{"remote"}),
 	}
-	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.FillsRefused, m.Waiters,
+	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.FillsRefused, m.Waiters, m.BudgetRemaining, m.Throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

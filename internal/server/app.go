@@ -162,6 +162,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		if ue, ok := a.Engine.LastUpstreamError(ctx, remote); ok {
 			h.LastError = &ue
 		}
+		if b, ok := a.Engine.UpstreamBudget(ctx, remote); ok {
+			h.Budget, h.BudgetLow = &b, b.Low(time.Now())
+		}
 		return h
 	}}
 	a.Server = &Server{reg: reg, engine: a.Engine, api: mgmt.Handler(), metrics: m, rec: a.rec, version: version, publicURL: cfg.PublicURL,

@@ -64,6 +64,13 @@ type UpstreamHealth struct {
 		Time  time.Time `json:"time"`
 		Error string    `json:"error"`
 	} `json:"last_error"`
+	Budget *struct {
+		Remaining int64     `json:"remaining"`
+		Limit     int64     `json:"limit"`
+		ResetAt   time.Time `json:"reset_at"`
+		Throttled bool      `json:"throttled"`
+	} `json:"budget"`
+	BudgetLow bool `json:"budget_low"`
 }
 
 // Stats is /api/v2/stats.

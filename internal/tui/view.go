@@ -282,6 +282,16 @@ func (m *Model) healthView(w, h int) []string {
 	for _, r := range m.remotes {
 		u := m.stats.Upstreams[r.Name]
 		line := fmt.Sprintf("  %-16s %s", r.Name, state(u.Circuit))
+		if b := u.Budget; b != nil {
+			left := fmt.Sprintf("%d of %d left", b.Remaining, b.Limit)
+			if b.Throttled {
+				left = "throttled (429)"
+			}
+			if u.BudgetLow {
+				left = "rate limit low: " + left + ", serving stale"
+			}
+			line += fmt.Sprintf("  %s until %s", left, b.ResetAt.Local().Format("15:04:05"))
+		}
 		if u.LastError != nil {
 			line += fmt.Sprintf("  last error %s: %s", u.LastError.Time.Local().Format("15:04:05"), u.LastError.Error)
 		}

@@ -42,6 +42,10 @@ export interface Counters {
 export interface UpstreamHealth {
   circuit: 'open' | 'closed'
   last_error?: { time: string; error: string }
+  // The upstream's rate limit as it last said; budget_low: stale copies
+  // are served instead of revalidated until reset_at.
+  budget?: { remaining: number; limit?: number; reset_at: string; throttled?: boolean }
+  budget_low?: boolean
 }
 
 export interface Stats {

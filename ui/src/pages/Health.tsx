@@ -1,4 +1,5 @@
-import { api } from '../api'
+import type { ReactNode } from 'react'
+import { api, type UpstreamHealth } from '../api'
 import { bytes } from '../format'
 import { useLoad } from '../hooks'
 import { Badge, ErrorLine, Table } from '../ui'
@@ -70,6 +71,7 @@ export default function HealthPage() {
             <tr>
               <th>Remote</th>
               <th>Circuit</th>
+              <th>Rate limit</th>
               <th>Last error</th>
             </tr>
           </thead>
@@ -84,6 +86,7 @@ export default function HealthPage() {
                   <td>
                     <Badge kind={u.circuit === 'open' ? 'fail' : 'ok'}>{u.circuit}</Badge>
                   </td>
+                  <td>{budgetText(u)}</td>
                   <td className="error-inline">{u.last_error ? `${new Date(u.last_error.time).toLocaleString()}: ${u.last_error.error}` : ''}</td>
                 </tr>
               ))}
@@ -91,5 +94,21 @@ export default function HealthPage() {
         </Table>
       </section>
     </>
+  )
+}
+
+// budgetText says what is left of an upstream's rate limit, and whether
+// stale copies are being served to spare it.
+function budgetText(u: UpstreamHealth): ReactNode {
+  const b = u.budget
+  if (!b) return ''
+  const left = b.throttled ? 'throttled (429)' : `${b.remaining}${b.limit ? ` of ${b.limit}` : ''} left`
+  const until = `until ${new Date(b.reset_at).toLocaleTimeString()}`
+  return u.budget_low ? (
+    <>
+      <Badge kind="warn">low</Badge> {left}, serving stale {until}
+    </>
+  ) : (
+    `${left} ${until}`
   )
 }
