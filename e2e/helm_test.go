@@ -38,13 +38,17 @@ func hexSum(b []byte) string {
 }
 
 // helmClient finds helm on PATH or in bin/ (scripts/install-clients.sh).
-func helmClient(t *testing.T) string {
-	if p, err := filepath.Abs("../bin/helm"); err == nil {
+func helmClient(t *testing.T) string { return builtClient(t, "helm") }
+
+// builtClient finds a client scripts/install-clients.sh builds into bin/,
+// or one on PATH.
+func builtClient(t *testing.T, name string) string {
+	if p, err := filepath.Abs("../bin/" + name); err == nil {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	return needClient(t, "helm")
+	return needClient(t, name)
 }
 
 func helmRun(t *testing.T, helm, home string, args ...string) {

@@ -11,6 +11,11 @@ if ! command -v helm >/dev/null && [ ! -x bin/helm ]; then
   echo "install-clients: building helm $HELM_VERSION into bin/" >&2
   GOBIN="$root/bin" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
+ORAS_VERSION=v1.3.6 # the OCI referrers end-to-end test: attach, discover, pull
+if [ ! -x bin/oras ]; then
+  echo "install-clients: building oras $ORAS_VERSION into bin/" >&2
+  GOBIN="$root/bin" go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+fi
 TOFU_VERSION=v1.10.10
 if [ ! -x bin/tofu ]; then
   # go install refuses OpenTofu's module (replace directives): build it in

@@ -32,6 +32,9 @@ const (
 	Manifest Kind = iota + 1
 	Blob
 	Tags
+	// Referrers is the OCI 1.1 referrers list of a manifest (signatures,
+	// SBOMs attached to it): {repo}/referrers/{digest}.
+	Referrers
 )
 
 // Ref is a parsed registry path: {repo}/manifests/{ref}, {repo}/blobs/{digest}
@@ -55,6 +58,8 @@ func (r Ref) Path() string {
 		return r.Repo + "/manifests/" + r.Ref
 	case Blob:
 		return r.Repo + "/blobs/" + r.Ref
+	case Referrers:
+		return r.Repo + "/referrers/" + r.Ref
 	}
 	return r.Repo + "/tags/list"
 }
@@ -75,7 +80,7 @@ func Parse(p string) (Ref, *ErrCode) {
 		i := strings.LastIndex(p, "/")
 		j := strings.LastIndex(p[:max(i, 0)], "/")
 		if i < 0 || j < 0 {
-			return r, &ErrCode{"NAME_INVALID", "path is not {repository}/manifests/{reference}, {repository}/blobs/{digest} or {repository}/tags/list"}
+			return r, &ErrCode{"NAME_INVALID", "path is not {repository}/manifests/{reference}, {repository}/blobs/{digest}, {repository}/referrers/{digest} or {repository}/tags/list"}
 		}
 		r.Repo, r.Ref = p[:j], p[i+1:]
 		switch p[j+1 : i] {
@@ -83,6 +88,8 @@ func Parse(p string) (Ref, *ErrCode) {
 			r.Kind = Manifest
 		case "blobs":
 			r.Kind = Blob
+		case "referrers":
+			r.Kind = Referrers
 		default:
 			return r, &ErrCode{"UNSUPPORTED", "unsupported registry path " + p}
 		}
@@ -97,7 +104,7 @@ func Parse(p string) (Ref, *ErrCode) {
 		r.Digest = m[1]
 		return r, nil
 	}
-	if r.Kind == Blob {
+	if r.Kind == Blob || r.Kind == Referrers {
 		return r, &ErrCode{"DIGEST_INVALID", "invalid or unsupported digest " + r.Ref + " (sha256 only)"}
 	}
 	// A reference no manifest can have is a manifest that is not there
@@ -114,18 +121,19 @@ type Type struct{}
 // Name implements format.Type.
 func (Type) Name() string { return "docker" }
 
-// Classify implements format.Type: tags move, digests do not. Registry
-// paths are parsed (and refused) by the front end before they get here.
+// Classify implements format.Type: tags, tag lists and referrers lists
+// move, digests do not. Registry paths are parsed (and refused) by the
+// front end before they get here.
 func (Type) Classify(path string) (format.Class, error) {
 	r, err := Parse(path)
-	return format.Class{Kind: format.Artifact, Mutable: err == nil && (r.IsTag() || r.Kind == Tags)}, nil
+	return format.Class{Kind: format.Artifact, Mutable: err == nil && (r.IsTag() || r.Kind == Tags || r.Kind == Referrers)}, nil
 }
 
 // Expect implements format.Verifier: a digest in the path, or the
 // Docker-Content-Digest the upstream sent with a manifest by tag.
 func (Type) Expect(path string, h http.Header) (blob.Expect, bool) {
 	r, err := Parse(path)
-	if err != nil || r.Kind == Tags {
+	if err != nil || r.Kind == Tags || r.Kind == Referrers { // a referrers list's digest is its subject's
 		return blob.Expect{}, false
 	}
 	if r.Digest != "" {
@@ -152,6 +160,8 @@ func (Type) UpstreamPath(path string) string { return "v2/" + path }
 func (Type) Prepare(req *http.Request, path string) {
 	if r, err := Parse(path); err == nil && r.Kind == Manifest {
 		req.Header.Set("Accept", strings.Join(ManifestTypes, ", "))
+	} else if err == nil && r.Kind == Referrers {
+		req.Header.Set("Accept", IndexType)
 	}
 }
 

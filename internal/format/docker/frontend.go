@@ -74,6 +74,8 @@ func (f *frontEnd) from(x format.Exchange, r *http.Request, rem format.Remote, r
 	path := ref.Path()
 	x.Attribute(rem.RemoteName(), path)
 	switch {
+	case ref.Kind == Referrers:
+		return f.referrers(x, r, rem, ref)
 	case ref.Kind == Blob:
 		x.Header().Set("Docker-Content-Digest", ref.Ref)
 		return f.host.Serve(x, r, rem, path)
