@@ -33,6 +33,13 @@ func main() {
 			fmt.Fprintln(os.Stderr, "artifactapi:", err)
 			os.Exit(1)
 		}
+	case "warm":
+		if err := runWarm(os.Args[2:]); err != nil {
+			if !errors.Is(err, errFailed) {
+				fmt.Fprintln(os.Stderr, "artifactapi warm:", err)
+			}
+			os.Exit(1)
+		}
 	case "tui":
 		if err := runTUI(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "artifactapi tui:", err)
@@ -50,7 +57,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Println("usage: artifactapi [serve|version]\n       artifactapi tui [--endpoint http://localhost:8000] [--token T]\n\nenvironment:")
+	fmt.Println("usage: artifactapi [serve|version]\n       artifactapi tui [--endpoint http://localhost:8000] [--token T]\n       artifactapi warm [--endpoint URL] [--token T] --remote NAME FILE\n\nenvironment:")
 	for _, v := range config.Vars {
 		fmt.Printf("  %-22s %-40s %s\n", v[0], v[1], v[2])
 	}

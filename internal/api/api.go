@@ -54,6 +54,8 @@ type API struct {
 	Closing <-chan struct{}
 	// Upstream tells what the proxy knows of a remote's upstream.
 	Upstream func(ctx context.Context, remote string) UpstreamHealth
+	// Warm runs warming jobs.
+	Warm Warmer
 }
 
 // UpstreamHealth is a remote's circuit and its last failed fill.
@@ -96,6 +98,8 @@ func (a *API) Handler() http.Handler {
 	auth.HandleFunc("GET /api/v2/stats/series", a.series)
 	auth.HandleFunc("GET /api/v2/types", a.types)
 	auth.HandleFunc("POST /api/v2/probe", a.probe)
+	auth.HandleFunc("POST /api/v2/warm", a.startWarm)
+	auth.HandleFunc("GET /api/v2/warm/{id}", a.getWarm)
 	auth.HandleFunc("GET /api/v2/events", a.events)
 	auth.HandleFunc("GET /api/v2/tokens", a.listTokens)
 	auth.HandleFunc("POST /api/v2/tokens", a.createToken)

@@ -34,6 +34,11 @@ const (
 	// is left.
 	BudgetLow       = "upstream.budget_low"
 	BudgetRecovered = "upstream.budget_recovered"
+	// A warming job's progress (about 4 a second) and its end: Path is
+	// the job's id, Count the items done of Size; Error says how many
+	// failed.
+	WarmProgress = "warm.progress"
+	WarmFinished = "warm.finished"
 )
 
 // Event is one thing that happened.

@@ -230,3 +230,15 @@ func FilterKey(rem *registry.Remote, path string) string {
 	}
 	return policyOf(rem).String() + "\x00" + strconv.FormatInt(time.Now().Truncate(time.Minute).Unix(), 10)
 }
+
+// Warm fetches path on rem as a client's request would, the release
+// policy included, without serving it (a warming job).
+func (e *Engine) Warm(ctx context.Context, rem *registry.Remote, path string) (meta.Object, format.Outcome, error) {
+	if _, err := rem.Classify(path); err != nil {
+		return meta.Object{}, format.Bypass, err
+	}
+	if err := e.police(ctx, rem, path); err != nil {
+		return meta.Object{}, format.Bypass, err
+	}
+	return e.Ensure(ctx, rem, path)
+}

@@ -17,6 +17,7 @@ type Caps struct {
 	FrontEnd        FrontEnd
 	Settings        Configurable
 	Releases        Releases
+	Warmer          Warmer
 }
 
 // Resolve finds t's capabilities.
@@ -34,5 +35,6 @@ func Resolve(t Type) *Caps {
 	c.FrontEnd, _ = t.(FrontEnd)
 	c.Settings, _ = t.(Configurable)
 	c.Releases, _ = t.(Releases)
+	c.Warmer, _ = t.(Warmer)
 	return c
 }

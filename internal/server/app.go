@@ -37,6 +37,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/state"
 	"github.com/artifactapi/artifactapi/internal/state/memory"
 	redisstate "github.com/artifactapi/artifactapi/internal/state/redis"
+	"github.com/artifactapi/artifactapi/internal/warm"
 )
 
 // App is a running server: its backends, background work and handler.
@@ -55,8 +56,11 @@ type App struct {
 	closing chan struct{}
 	stop    sync.Once
 	cancel  context.CancelFunc
-	bg      sync.WaitGroup
-	log     *slog.Logger
+	// warm runs warming jobs; stopWarm cancels them.
+	warm     *warm.Runner
+	stopWarm context.CancelFunc
+	bg       sync.WaitGroup
+	log      *slog.Logger
 }
 
 // Open builds every backend named by cfg and starts background work. Any
@@ -142,7 +146,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	a.bg.Go(func() { a.Janitor.Run(bg, cfg.JanitorInterval) })
 	pull := &pullauth.Checker{Tokens: a.Meta, Admin: a.Token}
 	a.closing = make(chan struct{})
-	mgmt := &api.API{Closing: a.closing, Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
+	warmCtx, stopWarm := context.WithCancel(bg)
+	a.warm, a.stopWarm = &warm.Runner{Engine: a.Engine, Store: a.State, Events: bus, Log: log, Base: warmCtx}, stopWarm
+	mgmt := &api.API{Warm: a.warm, Closing: a.closing, Pull: pull, Store: a.Meta, Registry: reg, Engine: a.Engine, Events: bus, Token: a.Token, Log: log, Checks: []api.Check{
 		{Name: "db", Backend: a.Meta.Name(), Fn: a.Meta.Ping},
 		{Name: "storage", Backend: a.Blobs.Name(), Fn: a.Blobs.Check},
 		// Without the state store hits are still served and fills lock per
@@ -203,6 +209,10 @@ func (a *App) EndStreams() {
 
 // Close stops background work, flushes the access log and closes backends.
 func (a *App) Close() {
+	if a.warm != nil { // warming jobs fill through the engine: they stop first
+		a.stopWarm()
+		a.warm.Wait()
+	}
 	if a.Engine != nil {
 		a.Engine.Close()
 	}

@@ -1,0 +1,90 @@
+package npm
+
+import (
+	"encoding/json"
+	"io"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
+	"github.com/artifactapi/artifactapi/internal/format"
+)
+
+// lockfile is what warming reads of package-lock.json and
+// npm-shrinkwrap.json: v2/v3 "packages" (keyed by node_modules path) and
+// v1 "dependencies" (nested).
+type lockfile struct {
+	LockfileVersion int                    `json:"lockfileVersion"`
+	Packages        map[string]lockPackage `json:"packages"`
+	Dependencies    map[string]lockDep     `json:"dependencies"`
+}
+
+type lockPackage struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Link     bool   `json:"link"`
+	InBundle bool   `json:"inBundle"`
+	Resolved string `json:"resolved"`
+}
+
+type lockDep struct {
+	Version      string             `json:"version"`
+	Bundled      bool               `json:"bundled"`
+	Dependencies map[string]lockDep `json:"dependencies"`
+}
+
+// Warm implements format.Warmer: every package version a lockfile
+// installs, as its abbreviated document (what npm reads, and what lists
+// the tarball's integrity) and its tarball.
+func (Type) Warm(_ format.Remote, file string, r io.Reader) ([]format.WarmItem, error) {
+	if f := path.Base(file); f != "package-lock.json" && f != "npm-shrinkwrap.json" {
+		return nil, apierr.New(apierr.ErrInvalid, "npm: warming reads package-lock.json or npm-shrinkwrap.json, not %s", f)
+	}
+	var lock lockfile
+	if err := json.NewDecoder(r).Decode(&lock); err != nil {
+		return nil, apierr.New(apierr.ErrInvalid, "npm: %s is not a lockfile: %v", file, err)
+	}
+	seen := map[string]bool{}
+	var items []format.WarmItem
+	add := func(name, version string) {
+		if version == "" || strings.ContainsAny(version, ":/") || seen[name+"@"+version] {
+			return // a git, file or link dependency: not from the registry
+		}
+		seen[name+"@"+version] = true
+		short := name[strings.LastIndex(name, "/")+1:]
+		items = append(items, format.WarmItem{Name: name + "@" + version,
+			Paths: []string{name + abbreviated, name + "/-/" + short + "-" + version + ".tgz"}})
+	}
+	for key, p := range lock.Packages {
+		if key == "" || p.Link || p.InBundle {
+			continue
+		}
+		name := p.Name
+		if i := strings.LastIndex(key, "node_modules/"); name == "" && i >= 0 {
+			name = key[i+len("node_modules/"):]
+		}
+		if _, _, ok := split(name); !ok || name == "" {
+			continue // a workspace folder
+		}
+		add(name, p.Version)
+	}
+	if len(lock.Packages) == 0 {
+		var walk func(map[string]lockDep)
+		walk = func(deps map[string]lockDep) {
+			for name, d := range deps {
+				if !d.Bundled {
+					add(name, d.Version)
+				}
+				walk(d.Dependencies)
+			}
+		}
+		walk(lock.Dependencies)
+	}
+	if len(items) == 0 && len(lock.Packages) == 0 && len(lock.Dependencies) == 0 {
+		return nil, apierr.New(apierr.ErrInvalid, "npm: %s has neither packages nor dependencies", file)
+	}
+	slices.SortFunc(items, func(a, b format.WarmItem) int { return strings.Compare(a.Name, b.Name) })
+	return items, nil
+}
+
