@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +78,19 @@ func TestOrasReferrersThroughProxy(t *testing.T) {
 		all := discover("")
 		if len(all) != 2 || all[sbomType] == "" || all[sigType] == "" {
 			t.Fatalf("warm=%v: discovered %v, want the SBOM and the signature", warm, all)
+		}
+		// The proxy's own referrers API answered (oras would fall back to
+		// the tag schema itself if it did not).
+		subjectDigest := strings.TrimSpace(orasRun("resolve", subject))
+		resp, err := http.Get(p.url + "/v2/reg/team/app/referrers/" + subjectDigest + "?artifactType=" + url.QueryEscape(sbomType))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var idx struct{ Manifests []struct{ Digest string } }
+		json.NewDecoder(resp.Body).Decode(&idx)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("OCI-Filters-Applied") != "artifactType" || len(idx.Manifests) != 1 || idx.Manifests[0].Digest != all[sbomType] {
+			t.Fatalf("warm=%v: the referrers API: %d %v %+v", warm, resp.StatusCode, resp.Header, idx)
 		}
 		if only := discover(sbomType); len(only) != 1 || only[sbomType] != all[sbomType] {
 			t.Fatalf("warm=%v: --artifact-type %s found %v", warm, sbomType, only)

@@ -3,12 +3,16 @@ package npm
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/jsonstream"
 )
 
 // lockfile is what warming reads of package-lock.json and
@@ -52,20 +56,24 @@ func (Type) Warm(_ format.Remote, file string, r io.Reader) ([]format.WarmItem, 
 			return // a git, file or link dependency: not from the registry
 		}
 		seen[name+"@"+version] = true
-		short := name[strings.LastIndex(name, "/")+1:]
-		items = append(items, format.WarmItem{Name: name + "@" + version,
-			Paths: []string{name + abbreviated, name + "/-/" + short + "-" + version + ".tgz"}})
+		doc := name + abbreviated
+		items = append(items, format.WarmItem{Name: name + "@" + version, Paths: []string{doc},
+			Then: func(open func(string) (io.ReadCloser, error)) ([]string, format.WarmThen, error) {
+				p, err := tarballOf(open, doc, version)
+				return []string{p}, nil, err
+			}})
 	}
 	for key, p := range lock.Packages {
-		if key == "" || p.Link || p.InBundle {
-			continue
+		i := strings.LastIndex(key, "node_modules/")
+		if i < 0 || p.Link || p.InBundle {
+			continue // the project itself, a workspace folder, a link, a bundled copy
 		}
 		name := p.Name
-		if i := strings.LastIndex(key, "node_modules/"); name == "" && i >= 0 {
+		if name == "" {
 			name = key[i+len("node_modules/"):]
 		}
-		if _, _, ok := split(name); !ok || name == "" {
-			continue // a workspace folder
+		if _, _, ok := split(name); !ok {
+			continue
 		}
 		add(name, p.Version)
 	}
@@ -88,3 +96,41 @@ func (Type) Warm(_ format.Remote, file string, r io.Reader) ([]format.WarmItem, 
 	return items, nil
 }
 
+// tarballOf is the stored path of version's tarball in the document at
+// doc (a tarball on another host has its _ext path there).
+func tarballOf(open func(string) (io.ReadCloser, error), doc, version string) (string, error) {
+	rc, err := open(doc)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	tarball := ""
+	dec := jsontext.NewDecoder(rc, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	err = jsonstream.Members(dec, func(key string) error {
+		if key != "versions" {
+			return dec.SkipValue()
+		}
+		return jsonstream.Members(dec, func(v string) error {
+			if v != version {
+				return dec.SkipValue()
+			}
+			raw, err := dec.ReadValue()
+			if err != nil {
+				return err
+			}
+			var m struct {
+				Dist struct{ Tarball string } `json:"dist"`
+			}
+			json.Unmarshal(raw, &m)
+			tarball = m.Dist.Tarball
+			return nil
+		}, nil)
+	}, nil)
+	if err != nil {
+		return "", err
+	}
+	if tarball == "" || strings.Contains(tarball, "://") {
+		return "", apierr.New(apierr.ErrNotFound, "%s has no version %s with a tarball inside the remote", strings.TrimSuffix(doc, abbreviated), version)
+	}
+	return url.PathUnescape(tarball)
+}
