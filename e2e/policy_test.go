@@ -58,8 +58,7 @@ func TestReleasePolicyNPM(t *testing.T) {
 	needClient(t, "npm")
 	files := map[string][]byte{}
 	versions := map[string]any{}
-	var up *httptest.Server
-	up = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b, ok := files[r.URL.Path]; ok {
 			w.Write(b)
 			return
