@@ -26,11 +26,7 @@ func runTUI(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	u, err := url.Parse(*endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--endpoint %q: want a URL like http://localhost:8000", *endpoint)
-	}
-	tok, err := findToken(*token, u)
+	tok, err := endpointToken(*endpoint, *token)
 	if err != nil {
 		return err
 	}
@@ -44,6 +40,15 @@ func runTUI(args []string) error {
 	}
 	_, err = tea.NewProgram(tui.New(ctx, c), tea.WithAltScreen()).Run()
 	return err
+}
+
+// endpointToken checks a command's --endpoint and finds its token.
+func endpointToken(endpoint, flagValue string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("--endpoint %q: want a URL like http://localhost:8000", endpoint)
+	}
+	return findToken(flagValue, u)
 }
 
 // findToken: the flag, then ARTIFACTAPI_TOKEN, then (for an endpoint on

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -38,11 +37,7 @@ func runWarm(args []string) error {
 		fs.Usage()
 		return errors.New("give --remote and one FILE")
 	}
-	u, err := url.Parse(*endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--endpoint %q: want a URL like http://localhost:8000", *endpoint)
-	}
-	tok, err := findToken(*token, u)
+	tok, err := endpointToken(*endpoint, *token)
 	if err != nil {
 		return err
 	}

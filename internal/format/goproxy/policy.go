@@ -13,17 +13,7 @@ import (
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
-	"github.com/artifactapi/artifactapi/internal/format/release"
 )
-
-// Fields implements format.Configurable: goproxy remotes take a release
-// policy.
-func (Type) Fields() []format.Field { return release.Fields() }
-
-// Configure implements format.Configurable.
-func (Type) Configure(raw map[string]json.RawMessage) (any, error) {
-	return release.Configure(raw, nil)
-}
 
 // moduleOf is the (escaped) module path of a GOPROXY path.
 func moduleOf(p string) string {

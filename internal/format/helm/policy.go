@@ -2,7 +2,6 @@ package helm
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"path"
 	"strings"
@@ -11,17 +10,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/artifactapi/artifactapi/internal/format"
-	"github.com/artifactapi/artifactapi/internal/format/release"
 )
-
-// Fields implements format.Configurable: helm remotes take a release
-// policy.
-func (Type) Fields() []format.Field { return release.Fields() }
-
-// Configure implements format.Configurable.
-func (Type) Configure(raw map[string]json.RawMessage) (any, error) {
-	return release.Configure(raw, nil)
-}
 
 // Release implements format.Releases: a chart archive is
 // {name}-{version}.tgz (as helm package writes it), dated by the index's

@@ -11,10 +11,14 @@ import (
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/format/release"
 )
 
 // Type is the npm package type.
-type Type struct{}
+type Type struct {
+	// Its remotes take a release policy (min_age, blocked_versions).
+	release.Configurable
+}
 
 // Name implements format.Type.
 func (Type) Name() string { return "npm" }

@@ -16,15 +16,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format/release"
 )
 
-// Fields implements format.Configurable: npm remotes take a release
-// policy.
-func (Type) Fields() []format.Field { return release.Fields() }
-
-// Configure implements format.Configurable.
-func (Type) Configure(raw map[string]json.RawMessage) (any, error) {
-	return release.Configure(raw, nil)
-}
-
 // Release implements format.Releases: a tarball is its package's version,
 // dated by the full document's time (abbreviated documents have none).
 func (Type) Release(p string) (format.Release, bool) {

@@ -168,3 +168,16 @@ func Configure(raw map[string]json.RawMessage, normalize func(string) string) (*
 // ReleasePolicy makes the compiled policy a type's remote settings: the
 // fetch path finds it there.
 func (p *Policy) ReleasePolicy() *Policy { return p }
+
+// Configurable is embedded in a type whose only remote settings are the
+// release policy, with package names compared as written: it is the
+// type's format.Configurable.
+type Configurable struct{}
+
+// Fields implements format.Configurable.
+func (Configurable) Fields() []format.Field { return Fields() }
+
+// Configure implements format.Configurable.
+func (Configurable) Configure(raw map[string]json.RawMessage) (any, error) {
+	return Configure(raw, nil)
+}
