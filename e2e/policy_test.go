@@ -244,3 +244,33 @@ func TestReleasePolicyGo(t *testing.T) {
 		t.Fatalf("@latest: %d %s", st, body)
 	}
 }
+
+// helm pull of a chart without --version takes the newest version outside
+// min_age; asking for the newer one fails.
+func TestReleasePolicyHelm(t *testing.T) {
+	helm := helmClient(t)
+	charts := map[string][]byte{"1.0.0": chartTgz("app", "1.0.0"), "2.0.0": chartTgz("app", "2.0.0")}
+	dir := t.TempDir()
+	index := "apiVersion: v1\nentries:\n  app:\n"
+	for v, at := range map[string]time.Time{"2.0.0": newRelease, "1.0.0": oldRelease} {
+		os.WriteFile(filepath.Join(dir, "app-"+v+".tgz"), charts[v], 0o644)
+		index += fmt.Sprintf("  - apiVersion: v2\n    name: app\n    version: %s\n    created: %q\n    digest: %s\n    urls:\n    - app-%s.tgz\n", v, at.Format(time.RFC3339), hexSum(charts[v]), v)
+	}
+	os.WriteFile(filepath.Join(dir, "index.yaml"), []byte(index+"generated: \"2024-01-01T00:00:00Z\"\n"), 0o644)
+	repo := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer repo.Close()
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "charts", "package_type": "helm", "base_url": repo.URL, "min_age": "72h"})
+	home, out := t.TempDir(), t.TempDir()
+	helmRun(t, helm, home, "repo", "add", "t", p.url+"/api/v1/remote/charts")
+	helmRun(t, helm, home, "pull", "t/app", "-d", out)
+	if _, err := os.Stat(filepath.Join(out, "app-1.0.0.tgz")); err != nil {
+		entries, _ := os.ReadDir(out)
+		t.Fatalf("helm pull t/app inside min_age: %v (got %v)", err, entries)
+	}
+	cmd := exec.Command(helm, "pull", "t/app", "--version", "2.0.0", "-d", out)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home+"/cache", "HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), `chart "app" matching 2.0.0 not found`) {
+		t.Fatalf("helm pull of the version inside min_age: %v\n%s", err, b)
+	}
+}

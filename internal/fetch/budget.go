@@ -150,7 +150,9 @@ func (e *Engine) noteBudget(remote string, resp *http.Response) {
 	if err := e.State.Set(ctx, budgetKey(remote), string(bs), time.Until(b.ResetAt)+time.Second); err != nil {
 		e.Log.Debug("upstream budget not kept", "remote", remote, "err", err)
 	}
-	if low := b.Low(now); low != prev.Low(now) || b.Throttled {
+	// Compared with what the last answer said when it came: a budget that
+	// was low and ran out its window is recovered once an answer says so.
+	if low := b.Low(now); low != prev.Low(prev.Observed) || b.Throttled {
 		e.Log.Warn("upstream rate limit", "remote", remote, "remaining", b.Remaining, "limit", b.Limit, "reset_at", b.ResetAt, "throttled", b.Throttled, "low", low)
 		if e.Events != nil {
 			typ := events.BudgetLow

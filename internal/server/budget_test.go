@@ -34,6 +34,7 @@ func TestUpstreamBudgetServesStaleWhenLow(t *testing.T) {
 		w.Write([]byte("manifest of tags/latest"))
 	})
 	h := newHarness(t, nil)
+	evs := h.sseEvents()
 	h.remote("hub", up.URL, map[string]any{"mutable_patterns": []string{"^tags/"}, "mutable_ttl": 0})
 	get := func(want string) {
 		t.Helper()
@@ -65,11 +66,14 @@ func TestUpstreamBudgetServesStaleWhenLow(t *testing.T) {
 		t.Fatal("metrics do not show the budget")
 	}
 
+	waitEvent(t, evs, "upstream.budget_low", "hub")
+
 	// The window passes: revalidated again, and the upstream has recovered.
 	time.Sleep(2100 * time.Millisecond)
 	remaining.Store(100)
 	get("REVALIDATED")
 	get("REVALIDATED")
+	waitEvent(t, evs, "upstream.budget_recovered", "hub")
 
 	// A 429 with Retry-After: the stale copy answers, and nothing more is
 	// asked until the upstream said it may be.
@@ -87,4 +91,20 @@ func TestUpstreamBudgetServesStaleWhenLow(t *testing.T) {
 	throttle.Store(0)
 	time.Sleep(2100 * time.Millisecond)
 	get("REVALIDATED")
+}
+
+// waitEvent waits for an event of type typ about remote.
+func waitEvent(t *testing.T, evs <-chan map[string]any, typ, remote string) map[string]any {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-evs:
+			if e["type"] == typ && e["remote"] == remote {
+				return e
+			}
+		case <-timeout:
+			t.Fatalf("no %s event for %s", typ, remote)
+		}
+	}
 }

@@ -115,6 +115,7 @@ func TestWarmPathsAndRefusals(t *testing.T) {
 		http.NotFound(w, r)
 	})
 	h := newHarness(t, nil)
+	evs := h.sseEvents()
 	h.remote("files", up.URL, nil)
 	h.remote("npm", up.URL, map[string]any{"package_type": "npm"})
 	if code := h.api("POST", "/api/v2/virtuals", map[string]any{"name": "all", "package_type": "generic", "members": []string{"files"}}, nil); code != 201 {
@@ -123,6 +124,9 @@ func TestWarmPathsAndRefusals(t *testing.T) {
 	rep, _ := h.warm("files", "list.txt", "", "# tools\nfiles/a.txt\n/files/b.txt\n\nfiles/a.txt\nmissing/c.txt\n")
 	if st := statuses(rep); rep.Total != 3 || st["files/a.txt"] != "cached" || st["files/b.txt"] != "cached" || !strings.HasPrefix(st["missing/c.txt"], "failed") {
 		t.Fatalf("paths: %v", st)
+	}
+	if e := waitEvent(t, evs, "warm.finished", "files"); e["path"] != rep.ID || e["count"] != 3.0 || e["error"] != "1 of 3 failed" {
+		t.Fatalf("warm.finished: %v", e)
 	}
 	for _, c := range []struct {
 		remote, file, kind, body string
