@@ -17,7 +17,8 @@ import (
 )
 
 // Release implements format.Releases: a tarball is its package's version,
-// dated by the full document's time (abbreviated documents have none).
+// dated by its document's time: the abbreviated one when the registry
+// puts time there too (many do), else the full one.
 func (Type) Release(p string) (format.Release, bool) {
 	name, tarball, ok := split(p)
 	if !ok || !tarball {
@@ -29,7 +30,7 @@ func (Type) Release(p string) (format.Release, bool) {
 	if !ok {
 		v = "" // a tarball named otherwise: dated by its link in the document
 	}
-	return format.Release{Package: name, Version: v, Key: p, DatedIn: []string{name + full}}, true
+	return format.Release{Package: name, Version: v, Key: p, DatedIn: []string{name + abbreviated, name + full}}, true
 }
 
 // Dates implements format.Releases: the document's time entries by
@@ -94,9 +95,13 @@ func (Type) Filter(p string, doc func() (io.ReadCloser, error), w io.Writer, j f
 	if err != nil {
 		return err
 	}
+	datedIn := []string{name + full}
+	if strings.HasSuffix(p, abbreviated) {
+		datedIn = []string{p, name + full}
+	}
 	allowed := map[string]bool{}
 	for _, v := range versions {
-		allowed[v] = j.Allow(format.Release{Package: name, Version: v, Key: v, DatedIn: []string{name + full}})
+		allowed[v] = j.Allow(format.Release{Package: name, Version: v, Key: v, DatedIn: datedIn})
 	}
 	listed := func(v string) bool { _, ok := allowed[v]; return ok }
 	rc, err := doc()

@@ -3,6 +3,7 @@ package npm
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func TestFilterMovesLatestAndDropsRefused(t *testing.T) {
 
 func TestReleaseAndDates(t *testing.T) {
 	r, ok := (Type{}).Release("@scope/demo/-/demo-1.2.0-rc.1.tgz")
-	if !ok || r.Package != "@scope/demo" || r.Version != "1.2.0-rc.1" || r.DatedIn[0] != "@scope/demo#full" {
+	if !ok || r.Package != "@scope/demo" || r.Version != "1.2.0-rc.1" || strings.Join(r.DatedIn, " ") != "@scope/demo#abbreviated @scope/demo#full" {
 		t.Fatalf("Release: %+v %v", r, ok)
 	}
 	if _, ok := (Type{}).Release("demo#abbreviated"); ok {
