@@ -32,6 +32,7 @@ func main() {
 	out := flag.String("out", "", "also write the table to this Markdown file (BENCHMARKS.md)")
 	appendOut := flag.Bool("append", false, "append to -out instead of replacing it")
 	scaleOut := flag.Bool("scaleout", false, "run the proxy on PostgreSQL + Redis + S3 (the ARTIFACTAPI_TEST_* services)")
+	clients := flag.Bool("clients", true, "also time real clients (go, npm, pip, helm) through the proxy against straight at the origin")
 	flag.Parse()
 	var env []string
 	backends := "embedded: SQLite + files + memory"
@@ -118,6 +119,12 @@ func main() {
 		"Both proxies front the same nginx origin on 127.0.0.1; the load generator shares the cores.\n",
 		backends, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtimeCPUs(), *dur, load0, loadavg())
 	md := head + "\n" + t.String()
+	if *clients {
+		clientCorpus(files, origin.addr)
+		ct := &clientTable{}
+		clientRows(ct, origin.addr, pAddr, token)
+		md += "\nReal clients through ArtifactAPI and straight at the same origin (median of 3 runs, each with an empty client cache; every cold run on a remote of its own):\n\n" + ct.String()
+	}
 	fmt.Print(md)
 	if *out != "" {
 		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC

@@ -39,7 +39,12 @@ http {
 // count what reached the origin.
 func originConf(files string, port int) string {
 	return fmt.Sprintf(`access_log %%[2]s/access.log;
-	server { listen 127.0.0.1:%d; root %s; }`, port, files)
+	server {
+		listen 127.0.0.1:%d; root %s;
+		types { text/html html; application/json json; application/gzip tgz; }
+		# npm asks for /{name}: documents are files named {name}.json.
+		location /npmc/ { default_type application/json; try_files $uri $uri.json =404; }
+	}`, port, files)
 }
 
 // cacheConf is nginx proxy_cache with the lock a herd needs, the way a

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+	modzip "golang.org/x/mod/zip"
+)
+
+// Real clients through ArtifactAPI against the same clients straight at
+// the origin: what a CI job feels. Each figure is the median of three
+// runs, each with an empty client cache; a cold run has a remote of its
+// own, so its proxy cache is empty too.
+type clientTable struct{ rows []string }
+
+func (c *clientTable) row(name string, direct, cold, warm time.Duration, target string) {
+	c.rows = append(c.rows, fmt.Sprintf("| %s | %s | %s | %.2f× | %s | %.2f× | %s |", name, direct, cold,
+		cold.Seconds()/direct.Seconds(), warm, warm.Seconds()/direct.Seconds(), target))
+}
+
+func (c *clientTable) String() string {
+	return "| client workload | direct | through, cold | ratio | through, warm | ratio | target cold / warm |\n|---|---|---|---|---|---|---|\n" +
+		strings.Join(c.rows, "\n") + "\n"
+}
+
+// clientCorpus writes each ecosystem's repository under files: 50 Go
+// modules (go/), 40 npm packages and an app depending on them all (npmc/),
+// 30 wheels with PEP 503 pages (pypic/), 20 charts (helmc/).
+func clientCorpus(files, origin string) {
+	for i := range 50 {
+		goModule(filepath.Join(files, "go"), fmt.Sprintf("bench.test/m%02d", i), "v1.0.0")
+	}
+	deps := map[string]string{}
+	for i := range 40 {
+		name := fmt.Sprintf("pkg%02d", i)
+		deps[name] = "1.0.0"
+		npmPackage(files, origin, name, nil)
+	}
+	npmPackage(files, origin, "app", deps)
+	for i := range 30 {
+		name := fmt.Sprintf("benchpkg%02d", i)
+		file, data := benchWheel(name, "1.0.0")
+		writeAt(filepath.Join(files, "pypic", "packages", file), data)
+		writeAt(filepath.Join(files, "pypic", "simple", name, "index.html"),
+			fmt.Appendf(nil, "<!DOCTYPE html><html><body><a href=\"../../packages/%s#sha256=%x\">%s</a></body></html>\n", file, sha256.Sum256(data), file))
+	}
+	var idx bytes.Buffer
+	idx.WriteString("apiVersion: v1\nentries:\n")
+	for i := range 20 {
+		name := fmt.Sprintf("chart%02d", i)
+		tgz := targz(map[string]string{name + "/Chart.yaml": "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n"})
+		writeAt(filepath.Join(files, "helmc", name+"-1.0.0.tgz"), tgz)
+		fmt.Fprintf(&idx, "  %s:\n  - apiVersion: v2\n    name: %s\n    version: 1.0.0\n    digest: %x\n    urls:\n    - %s-1.0.0.tgz\n", name, name, sha256.Sum256(tgz), name)
+	}
+	idx.WriteString("generated: \"2024-01-01T00:00:00Z\"\n")
+	writeAt(filepath.Join(files, "helmc", "index.yaml"), idx.Bytes())
+}
+
+func goModule(dir, mod, version string) {
+	src, err := os.MkdirTemp("", "mod")
+	check(err)
+	defer os.RemoveAll(src)
+	gomod := "module " + mod + "\n\ngo 1.21\n"
+	check(os.WriteFile(filepath.Join(src, "go.mod"), []byte(gomod), 0o644))
+	check(os.WriteFile(filepath.Join(src, "m.go"), []byte("package m\n\nconst V = \""+version+"\"\n"), 0o644))
+	esc, _ := module.EscapePath(mod)
+	vdir := filepath.Join(dir, esc, "@v")
+	check(os.MkdirAll(vdir, 0o755))
+	f, err := os.Create(filepath.Join(vdir, version+".zip"))
+	check(err)
+	check(modzip.CreateFromDir(f, module.Version{Path: mod, Version: version}, src))
+	check(f.Close())
+	writeAt(filepath.Join(vdir, version+".mod"), []byte(gomod))
+	writeAt(filepath.Join(vdir, version+".info"), []byte(`{"Version":"`+version+`","Time":"2024-01-01T00:00:00Z"}`))
+	writeAt(filepath.Join(vdir, "list"), []byte(version+"\n"))
+}
+
+func npmPackage(files, origin, name string, deps map[string]string) {
+	pj, _ := json.Marshal(map[string]any{"name": name, "version": "1.0.0", "dependencies": deps})
+	tgz := targz(map[string]string{"package/package.json": string(pj), "package/index.js": "module.exports = 1\n"})
+	path := "npmc/" + name + "/-/" + name + "-1.0.0.tgz"
+	writeAt(filepath.Join(files, path), tgz)
+	sum := sha512.Sum512(tgz)
+	doc, _ := json.Marshal(map[string]any{"name": name, "dist-tags": map[string]string{"latest": "1.0.0"},
+		"versions": map[string]any{"1.0.0": map[string]any{"name": name, "version": "1.0.0", "dependencies": deps,
+			"dist": map[string]string{"tarball": "http://" + origin + "/" + path, "integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum[:])}}}})
+	writeAt(filepath.Join(files, "npmc", name+".json"), doc)
+}
+
+func targz(files map[string]string) []byte {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n]))})
+		tw.Write([]byte(files[n]))
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+// benchWheel is a minimal pure-Python wheel.
+func benchWheel(name, version string) (string, []byte) {
+	info := name + "-" + version + ".dist-info/"
+	files := map[string]string{name + "/__init__.py": "", info + "METADATA": "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n",
+		info + "WHEEL": "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+	var record strings.Builder
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []string{name + "/__init__.py", info + "METADATA", info + "WHEEL"} {
+		w, _ := zw.Create(f)
+		w.Write([]byte(files[f]))
+		sum := sha256.Sum256([]byte(files[f]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", f, base64.RawURLEncoding.EncodeToString(sum[:]), len(files[f]))
+	}
+	record.WriteString(info + "RECORD,,\n")
+	w, _ := zw.Create(info + "RECORD")
+	w.Write([]byte(record.String()))
+	zw.Close()
+	return name + "-" + version + "-py3-none-any.whl", buf.Bytes()
+}
+
+// clientRows times each client direct, through a cold remote and through
+// a warm one.
+func clientRows(t *clientTable, origin, pAddr, token string) {
+	clients := []struct {
+		name, typ, base, target string
+		run                     func(base string) error
+	}{
+		{"`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", func(base string) error {
+			args := []string{"mod", "download", "-json"}
+			for i := range 50 {
+				args = append(args, fmt.Sprintf("bench.test/m%02d@v1.0.0", i))
+			}
+			tmp := mustTemp()
+			defer os.RemoveAll(tmp)
+			return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
+		}},
+		{"`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", func(base string) error {
+			tmp := mustTemp()
+			defer os.RemoveAll(tmp)
+			writeAt(filepath.Join(tmp, "package.json"), []byte(`{"name":"proj","version":"1.0.0"}`))
+			return command(tmp, nil, "npm", "install", "--registry", base+"/", "--cache", tmp+"/cache", "--no-audit", "--no-fund", "--package-lock=false", "app")
+		}},
+		{"`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", func(base string) error {
+			tmp := mustTemp()
+			defer os.RemoveAll(tmp)
+			args := []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir", "download", "--no-deps", "-d", tmp, "--index-url", base + "/simple/"}
+			for i := range 30 {
+				args = append(args, fmt.Sprintf("benchpkg%02d==1.0.0", i))
+			}
+			return command(tmp, []string{"PIP_CONFIG_FILE=/dev/null"}, "python3", args...)
+		}},
+		{"`helm repo add` and `helm pull` of 20 charts", "helm", "helmc", "≤ 1.2× / ≤ 1.05×", func(base string) error {
+			tmp := mustTemp()
+			defer os.RemoveAll(tmp)
+			env := []string{"HELM_CACHE_HOME=" + tmp + "/c", "HELM_CONFIG_HOME=" + tmp + "/f", "HELM_DATA_HOME=" + tmp + "/d"}
+			if err := command(tmp, env, helmBin(), "repo", "add", "b", base); err != nil {
+				return err
+			}
+			for i := range 20 {
+				if err := command(tmp, env, helmBin(), "pull", fmt.Sprintf("b/chart%02d", i), "-d", tmp); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, c := range clients {
+		bin := strings.Fields(strings.Trim(c.name, "`"))[0]
+		if bin == "helm" {
+			bin = helmBin()
+		} else if bin == "pip" {
+			bin = "python3"
+		}
+		if _, err := exec.LookPath(bin); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s skipped: %v (scripts/install-clients.sh installs the clients)\n", c.name, err)
+			continue
+		}
+		direct := "http://" + origin + "/" + c.base
+		var ds, cs, ws []time.Duration
+		for i := range 3 {
+			ds = append(ds, mustTime(c.name, func() error { return c.run(direct) }))
+			name := fmt.Sprintf("c-%s-%d", c.typ, i)
+			api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":%q,"package_type":%q,"base_url":%q}`, name, c.typ, direct))
+			cs = append(cs, mustTime(c.name, func() error { return c.run("http://" + pAddr + "/api/v1/remote/" + name) }))
+		}
+		for range 3 {
+			ws = append(ws, mustTime(c.name, func() error { return c.run("http://" + pAddr + "/api/v1/remote/c-" + c.typ + "-0") }))
+		}
+		t.row(c.name, median(ds), median(cs), median(ws), c.target)
+	}
+}
+
+func mustTemp() string {
+	d, err := os.MkdirTemp("", "bench-client")
+	check(err)
+	return d
+}
+
+func mustTime(name string, f func() error) time.Duration {
+	start := time.Now()
+	if err := f(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
+		os.Exit(1)
+	}
+	return time.Since(start).Round(time.Millisecond)
+}
+
+func command(dir string, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// helmBin is helm from PATH or the one scripts/install-clients.sh builds.
+func helmBin() string {
+	if p, err := exec.LookPath("helm"); err == nil {
+		return p
+	}
+	return "bin/helm"
+}
