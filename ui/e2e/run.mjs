@@ -234,6 +234,7 @@ async function desktop(b) {
   const cooled = await (await apiCall('GET', '/api/v2/remotes/npm-cooled')).json()
   assert.equal(cooled.min_age, '72h')
   assert.deepEqual(cooled.blocked_versions, ['left-pad@1.0.0'])
+  await page.goto(base + '/#/')
 
   // Probe: status, size, timing.
   await page.getByRole('link', { name: 'Probe' }).click()
