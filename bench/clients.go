@@ -221,8 +221,7 @@ func mustTemp() string {
 func mustTime(name string, f func() error) time.Duration {
 	start := time.Now()
 	if err := f(); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
-		os.Exit(1)
+		panic(fmt.Sprintf("bench: %s: %v", name, err)) // main's defers stop nginx and the proxy
 	}
 	return time.Since(start).Round(time.Millisecond)
 }
@@ -242,5 +241,6 @@ func helmBin() string {
 	if p, err := exec.LookPath("helm"); err == nil {
 		return p
 	}
-	return "bin/helm"
+	p, _ := filepath.Abs("bin/helm")
+	return p
 }
