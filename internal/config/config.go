@@ -52,7 +52,11 @@ type Config struct {
 	// MemoryCacheSize bounds the small objects (up to 32 KiB each) kept
 	// in memory to serve hits without touching the blob store.
 	MemoryCacheSize int64
-	AccessLogDays   int
+	// RowCacheTTL is how long a metadata row read from the database serves
+	// hits from memory (0: 1h with the in-process state store, 30s with
+	// Redis).
+	RowCacheTTL   time.Duration
+	AccessLogDays int
 	// UpstreamAllowPrivate lets hosts an upstream chooses (redirects,
 	// files on other hosts, token realms) be private or loopback.
 	UpstreamAllowPrivate bool
@@ -132,6 +136,7 @@ var Vars = [][3]string{
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
 	{"MEMORY_CACHE_SIZE", "64MB", "small objects (up to 32 KiB) kept in memory for hits (0 turns it off)"},
+	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 30s with Redis)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 }
 
@@ -234,6 +239,11 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.MemoryCacheSize, err = byteSize(get("MEMORY_CACHE_SIZE", "64MB")); err != nil {
 		return nil, fmt.Errorf("MEMORY_CACHE_SIZE=%q: %v", getenv("MEMORY_CACHE_SIZE"), err)
+	}
+	if get("ROW_CACHE_TTL", "") != "" {
+		if c.RowCacheTTL, err = duration(get, "ROW_CACHE_TTL", ""); err != nil {
+			return nil, err
+		}
 	}
 	if c.BlobCacheSize, err = byteSize(get("BLOB_CACHE_SIZE", "1GB")); err != nil {
 		return nil, fmt.Errorf("BLOB_CACHE_SIZE=%q: %v", getenv("BLOB_CACHE_SIZE"), err)

@@ -313,10 +313,14 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
 var ErrBlobMissing = format.ErrBlobMissing
 
-// lookup reads the object row through the in-memory cache.
+// lookup reads the object row through the in-memory cache. A cached row
+// past its freshness is read again: another replica may have revalidated
+// or refilled it, which it does not announce (only replacements and
+// evictions are).
 func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
 	key := cacheKey(remote, path)
-	if o, ok := e.rows.get(key, time.Now()); ok {
+	now := time.Now()
+	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
 		return o, nil
 	}
 	o, err := e.Objects.GetObject(ctx, remote, path)

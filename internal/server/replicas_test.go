@@ -183,3 +183,32 @@ func TestReplicasEvictionSeenEverywhere(t *testing.T) {
 		t.Fatalf("after eviction on a, b served %s with %d upstream fetches", resp.Header.Get("X-Cache"), up.hits.Load())
 	}
 }
+
+// A replica holding a row that went stale reads it again before asking
+// the upstream: another replica's revalidation is not announced, but it
+// is in the database.
+func TestReplicasSeeEachOthersRevalidation(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Write([]byte("tag contents"))
+	})
+	a, b := replicas(t)
+	a.remote("r", up.URL, map[string]any{"mutable_patterns": []string{"^tags/"}, "mutable_ttl": 1})
+	knows(t, b, "r")
+	a.get("/api/v1/remote/r/tags/x")
+	if resp, _, _ := b.get("/api/v1/remote/r/tags/x"); resp.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("b before expiry: %s, want HIT", resp.Header.Get("X-Cache"))
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if resp, _, _ := a.get("/api/v1/remote/r/tags/x"); resp.Header.Get("X-Cache") != "REVALIDATED" {
+		t.Fatalf("a after expiry: %s, want REVALIDATED", resp.Header.Get("X-Cache"))
+	}
+	resp, body, _ := b.get("/api/v1/remote/r/tags/x")
+	if resp.Header.Get("X-Cache") != "HIT" || string(body) != "tag contents" || up.hits.Load() != 2 {
+		t.Fatalf("b after a revalidated: %s %q, upstream asked %d times (want 2)", resp.Header.Get("X-Cache"), body, up.hits.Load())
+	}
+}
