@@ -194,9 +194,8 @@ func memoryCache(cfg *config.Config) int64 {
 // memory at once, so rows serve hits from memory until evicted for room.
 // Replicas sharing Redis are told of replacements and evictions at once
 // (pub/sub) and re-read a row that went stale; the ttl bounds only an
-// announcement lost in transit. Short ttls cost a database round trip
-// per hit once the working set outgrows them (measured: 50,000 objects
-// at a 2 s ttl served 0.24x nginx's rate).
+// announcement lost in transit. A short ttl costs a database round trip
+// per hit once the working set is hit less often than the ttl.
 func rowTTL(cfg *config.Config) time.Duration {
 	switch {
 	case cfg.RowCacheTTL > 0:
