@@ -21,19 +21,22 @@ func scanObject(row interface{ Scan(...any) error }) (meta.Object, error) {
 	return o, err
 }
 
+const getObjectSQL = `SELECT ` + objectCols + ` FROM objects WHERE remote = ? AND path = ?`
+
 // GetObject implements meta.Store.
 func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object, error) {
-	o, err := scanObject(s.db.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE remote = ? AND path = ?`, remote, path))
+	o, err := scanObject(s.getStmt.QueryRowContext(ctx, remote, path))
 	return o, notFound(err)
 }
 
+const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
+	content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
+	fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
+
 // PutObject implements meta.Store.
 func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
-		content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
-		fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
-		o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+	_, err := s.putStmt.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
 		nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
 	return err
 }
