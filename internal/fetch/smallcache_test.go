@@ -8,10 +8,6 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-
-	"github.com/artifactapi/artifactapi/internal/format"
-	"github.com/artifactapi/artifactapi/internal/meta"
-	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // A small object is in memory from its fill on: its first hit needs
@@ -26,10 +22,7 @@ func TestFilledSmallObjectHitsFromMemory(t *testing.T) {
 	}))
 	defer up.Close()
 	e, _, bs := newEngine(t)
-	rem, err := registry.Compile(meta.Remote{Name: "d", PackageType: "digest", BaseURL: up.URL}, format.NewRegistry(digestType{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rem := digestRemote(t, up.URL)
 	path := "sha256/" + hex.EncodeToString(sum[:])
 	get := func() *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()

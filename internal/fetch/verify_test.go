@@ -67,6 +67,16 @@ func newEngine(t *testing.T) (*Engine, *sqlite.Store, *blobfs.Store) {
 	return e, ms, bs
 }
 
+// digestRemote is a remote of digestType in front of base.
+func digestRemote(t *testing.T, base string) *registry.Remote {
+	t.Helper()
+	rem, err := registry.Compile(meta.Remote{Name: "d", PackageType: "digest", BaseURL: base}, format.NewRegistry(digestType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rem
+}
+
 func TestPublishedDigestMismatchRefused(t *testing.T) {
 	good := []byte("the real layer")
 	sum := sha256.Sum256(good)
@@ -77,10 +87,7 @@ func TestPublishedDigestMismatchRefused(t *testing.T) {
 	}))
 	defer up.Close()
 	e, ms, bs := newEngine(t)
-	rem, err := registry.Compile(meta.Remote{Name: "d", PackageType: "digest", BaseURL: up.URL}, format.NewRegistry(digestType{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rem := digestRemote(t, up.URL)
 	serve := func(path string) (*httptest.ResponseRecorder, error, bool) {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest("GET", "/x", nil)
