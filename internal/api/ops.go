@@ -155,8 +155,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// series is requests over time from the access log, for charts:
-// ?window=1h&step=1m (window up to 31 days, though the access log keeps
+// series is requests over time from the per-second traffic, for charts:
+// ?window=1h&step=1m (window up to 31 days, though traffic is kept
 // ACCESS_LOG_DAYS; whole seconds per step; at most 1000 buckets). Every bucket of the window is present, empty
 // ones with zeros, so a chart needs no gap logic.
 func (a *API) series(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +185,7 @@ func (a *API) series(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC()
 	// Buckets are aligned to the Unix epoch, as the stores group them.
 	since := time.Unix(0, now.Add(-window).UnixNano()/int64(step)*int64(step)).UTC()
-	pts, err := a.Store.AccessSeries(r.Context(), since, step)
+	pts, err := a.Store.TrafficSeries(r.Context(), since, step)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -112,7 +112,7 @@ var Vars = [][3]string{
 	{"FILL_TIMEOUT", "1h", "longest one upstream fill may take"},
 	{"UPSTREAM_IDLE_TIMEOUT", "60s", "a fill fails when its upstream sends nothing for this long"},
 	{"FILL_LOCK_TTL", "30s", "a replica that dies mid-fill blocks that artifact's fill on other replicas at most this long"},
-	{"ACCESS_LOG_DAYS", "30", "access-log rows older than this are deleted"},
+	{"ACCESS_LOG_DAYS", "30", "per-second traffic (the stats series) older than this many days is deleted"},
 	{"CACHE_MAX_SIZE", "0", "bound of the whole cache, least recently used evicted first (0: unbounded)"},
 	{"CACHE_MIN_FREE", "1GB", "free space under DATA_DIR below which fills are refused (507) and health is degraded"},
 	{"JANITOR_INTERVAL", "1m", "how often sizes, unused_days and unreferenced blobs are enforced"},

@@ -27,7 +27,7 @@ type Route struct {
 }
 
 // Outcome is how the cache answered: the X-Cache value clients see and
-// what the access log and metrics count.
+// what the traffic record and metrics count.
 type Outcome string
 
 // Outcomes.
@@ -48,7 +48,7 @@ var ErrBlobMissing = errors.New("metadata row without blob")
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
 // Exchange is one proxied request: the response, and the record that the
-// access log and metrics take of it.
+// traffic record and metrics take of it.
 type Exchange interface {
 	http.ResponseWriter
 	// Attribute names the remote and cache path the request is counted

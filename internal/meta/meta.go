@@ -1,12 +1,14 @@
 // Package meta defines the metadata store: remote and virtual repository
 // configuration, the row that says an artifact is cached, usage counters and
-// the access log.
+// traffic over time.
 package meta
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -138,7 +140,7 @@ type RemoteStats struct {
 	StoredBytes int64 `json:"stored_bytes"`
 }
 
-// Access is one access-log row.
+// Access is one proxied request, as the recorder takes it.
 type Access struct {
 	Time     time.Time
 	Remote   string
@@ -149,6 +151,19 @@ type Access struct {
 	Bytes    int64
 	Duration time.Duration
 	Client   string
+}
+
+// Traffic is the requests of one remote with one cache outcome within one
+// second: what the store keeps of the requests instead of a row each, which
+// at tens of thousands of requests a second cost more to write than the
+// requests did to serve.
+type Traffic struct {
+	Second   time.Time // truncated to the second
+	Remote   string    // "" for a request that named no remote
+	Cache    string
+	Requests int64
+	Bytes    int64
+	Errors   int64 // answered 5xx
 }
 
 // SeriesPoint is the requests of one time bucket, by cache outcome.
@@ -186,7 +201,8 @@ type Usage struct {
 type Batch struct {
 	Usage    []Usage
 	Counters map[string]Counters
-	Access   []Access
+	// Traffic rows add to the rows of the same second, remote and outcome.
+	Traffic []Traffic
 }
 
 // Store is the metadata backend.
@@ -230,18 +246,45 @@ type Store interface {
 	// BlobReferenced reports whether any row still points at sha.
 	BlobReferenced(ctx context.Context, sha string) (bool, error)
 
-	// Record applies a batch of usage, counters and access rows at once.
+	// Record applies a batch of usage, counters and traffic at once.
 	Record(ctx context.Context, b Batch) error
 	Stats(ctx context.Context) (map[string]RemoteStats, error)
-	CountAccess(ctx context.Context) (int64, error)
-	// AccessSeries sums the access log from since on into buckets of step
-	// (aligned to multiples of step since the epoch), oldest first; buckets
-	// without requests are left out.
-	AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]SeriesPoint, error)
-	// PruneAccess deletes access rows older than before.
-	PruneAccess(ctx context.Context, before time.Time) (int64, error)
+	// TrafficSeries sums traffic from since on into buckets of step (whole
+	// seconds, aligned to multiples of step since the epoch), oldest first;
+	// buckets without requests are left out.
+	TrafficSeries(ctx context.Context, since time.Time, step time.Duration) ([]SeriesPoint, error)
+	// PruneTraffic deletes traffic rows of seconds before before.
+	PruneTraffic(ctx context.Context, before time.Time) (int64, error)
 
 	Ping(ctx context.Context) error
 	Name() string
 	Close() error
+}
+
+// MergeTraffic sums rows of the same second, remote and outcome and sorts
+// them by those: one statement may then upsert them all, and concurrent
+// writers take row locks in one order.
+func MergeTraffic(ts []Traffic) []Traffic {
+	type key struct {
+		sec           int64
+		remote, cache string
+	}
+	at := make(map[key]int, len(ts))
+	out := make([]Traffic, 0, len(ts))
+	for _, t := range ts {
+		k := key{t.Second.Unix(), t.Remote, t.Cache}
+		if i, ok := at[k]; ok {
+			out[i].Requests += t.Requests
+			out[i].Bytes += t.Bytes
+			out[i].Errors += t.Errors
+			continue
+		}
+		at[k] = len(out)
+		t.Second = time.Unix(k.sec, 0).UTC()
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Traffic) int {
+		return cmp.Or(a.Second.Compare(b.Second), cmp.Compare(a.Remote, b.Remote), cmp.Compare(a.Cache, b.Cache))
+	})
+	return out
 }

@@ -1,5 +1,5 @@
-// Package recorder writes access-log rows, usage and counters in batches,
-// off the request path.
+// Package recorder sums requests into traffic per second, object usage and
+// counters, and writes them in batches, off the request path.
 package recorder
 
 import (
@@ -37,8 +37,7 @@ type Recorder struct {
 	// usage (hits and last access per object) is summed over
 	// usageEvery ticks before it is written: each distinct object is one
 	// row update, and over a large working set those updates cost more
-	// than serving the hits did. Counters and the access log still go
-	// every tick.
+	// than serving the hits did. Counters and traffic still go every tick.
 	usage      map[[2]string]*meta.Usage
 	usageTicks int
 }
@@ -56,7 +55,7 @@ func New(st Store, log *slog.Logger, interval time.Duration) *Recorder {
 }
 
 // Access records one proxied request. It never blocks: when the queue is
-// full the row is counted as dropped.
+// full the request is counted as dropped.
 func (r *Recorder) Access(a meta.Access) { r.put(item{access: &a}) }
 
 // Fetched records bytes pulled from an upstream by a fill.
@@ -85,8 +84,8 @@ func (r *Recorder) Run(ctx context.Context) {
 	for {
 		select {
 		case it := <-r.ch:
-			b.add(it)
-			if len(b.Access) >= r.max {
+			r.add(ctx, b, it)
+			if len(b.traffic) >= r.max {
 				r.flush(b)
 				b = newBatch()
 			}
@@ -98,7 +97,7 @@ func (r *Recorder) Run(ctx context.Context) {
 			for {
 				select {
 				case it := <-r.ch:
-					b.add(it)
+					r.add(ctx, b, it)
 				default:
 					r.usageTicks = usageEvery // the last flush writes everything
 					r.flush(b)
@@ -114,14 +113,22 @@ func (r *Recorder) Wait() { <-r.done }
 
 type batch struct {
 	meta.Batch
-	usage map[[2]string]*meta.Usage
+	usage   map[[2]string]*meta.Usage
+	traffic map[trafficKey]*meta.Traffic
+}
+
+type trafficKey struct {
+	sec           int64
+	remote, cache string
 }
 
 func newBatch() *batch {
-	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}}
+	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}, traffic: map[trafficKey]*meta.Traffic{}}
 }
 
-func (b *batch) add(it item) {
+// add folds one record into b; at debug level each request is also logged,
+// since the store keeps only their sums.
+func (r *Recorder) add(ctx context.Context, b *batch, it item) {
 	if it.access == nil {
 		c := b.Counters[it.remote]
 		c.BytesFetched += it.fetched
@@ -131,10 +138,24 @@ func (b *batch) add(it item) {
 		b.Counters[it.remote] = c
 		return
 	}
-	a := *it.access
-	b.Access = append(b.Access, a)
+	a := it.access
+	if r.log.Enabled(ctx, slog.LevelDebug) {
+		r.log.Debug("request", "remote", a.Remote, "method", a.Method, "path", a.Path, "status", a.Status, "cache", a.Cache,
+			"bytes", a.Bytes, "duration", a.Duration, "client", a.Client, "at", a.Time)
+	}
+	k := trafficKey{a.Time.Unix(), a.Remote, a.Cache}
+	t := b.traffic[k]
+	if t == nil {
+		t = &meta.Traffic{Second: time.Unix(k.sec, 0).UTC(), Remote: a.Remote, Cache: a.Cache}
+		b.traffic[k] = t
+	}
+	t.Requests++
+	t.Bytes += a.Bytes
+	if a.Status >= 500 {
+		t.Errors++
+	}
 	if a.Remote == "" {
-		return // no such remote: logged, but there are no counters to bump
+		return // no such remote: in the traffic, but there are no counters to bump
 	}
 	c := b.Counters[a.Remote]
 	c.BytesServed += a.Bytes
@@ -179,12 +200,15 @@ func (r *Recorder) flush(b *batch) {
 		clear(r.usage)
 		r.usageTicks = 0
 	}
-	if len(b.Access) == 0 && len(b.Counters) == 0 && len(b.Usage) == 0 {
+	for _, t := range b.traffic {
+		b.Traffic = append(b.Traffic, *t)
+	}
+	if len(b.Traffic) == 0 && len(b.Counters) == 0 && len(b.Usage) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := r.st.Record(ctx, b.Batch); err != nil {
-		r.log.Error("access log batch lost", "rows", len(b.Access), "err", err)
+		r.log.Error("traffic and counters batch lost", "traffic_rows", len(b.Traffic), "usage_rows", len(b.Usage), "err", err)
 	}
 }

@@ -1,9 +1,12 @@
 package recorder
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,5 +88,44 @@ func TestUsageIsSummedOverTicksCountersAreNot(t *testing.T) {
 	r.Wait()
 	if _, rows, usageHits := st.sums(); rows != 3 || usageHits != 5 {
 		t.Fatalf("after shutdown: %d rows, %d hits; want 3, 5", rows, usageHits)
+	}
+}
+
+// Requests reach the store as one row per second, remote and outcome, and
+// each is still logged at debug level.
+func TestRequestsAreSummedPerSecond(t *testing.T) {
+	st := &store{}
+	var logged bytes.Buffer
+	r := New(st, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})), time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	s0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	req := func(ms int, remote, cache string, status int) {
+		r.Access(meta.Access{Time: s0.Add(time.Duration(ms) * time.Millisecond), Remote: remote, Path: "p", Method: "GET", Status: status, Cache: cache, Bytes: 10})
+	}
+	req(0, "r", "HIT", 200)
+	req(999, "r", "HIT", 200)
+	req(500, "r", "MISS", 502)
+	req(1000, "r", "HIT", 200)
+	req(10, "", "BYPASS", 404) // named no remote: traffic, no counters
+	cancel()
+	r.Wait()
+	got := map[string]meta.Traffic{}
+	for _, b := range st.batches {
+		for _, tr := range b.Traffic {
+			got[fmt.Sprintf("%d %s %s", tr.Second.Unix()-s0.Unix(), tr.Remote, tr.Cache)] = tr
+		}
+	}
+	want := map[string][3]int64{"0 r HIT": {2, 20, 0}, "0 r MISS": {1, 10, 1}, "1 r HIT": {1, 10, 0}, "0  BYPASS": {1, 10, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("traffic rows %+v", got)
+	}
+	for k, w := range want {
+		if g := got[k]; g.Requests != w[0] || g.Bytes != w[1] || g.Errors != w[2] {
+			t.Fatalf("%s: %+v, want requests/bytes/errors %v", k, g, w)
+		}
+	}
+	if n := strings.Count(logged.String(), "msg=request"); n != 5 {
+		t.Fatalf("%d requests logged at debug, want 5:\n%s", n, logged.String())
 	}
 }

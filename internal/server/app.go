@@ -116,10 +116,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	a.bg.Go(func() { reg.Watch(bg) })
 	a.rec = recorder.New(a.Meta, log, time.Second)
 	go a.rec.Run(bg)
-	a.bg.Go(func() { pruneAccessLog(bg, a.Meta, cfg.AccessLogDays, log) })
+	a.bg.Go(func() { pruneTraffic(bg, a.Meta, cfg.AccessLogDays, log) })
 
 	m := metrics.New()
-	m.CounterFunc("artifactapi_access_log_dropped_total", "Access-log records lost to a full queue.",
+	m.CounterFunc("artifactapi_access_log_dropped_total", "Request records (traffic, usage, counters) lost to a full recorder queue.",
 		func() float64 { return float64(a.rec.Dropped()) })
 	brk := breaker.New(a.State)
 	brk.OnChange = func(remote string, open bool) {
@@ -212,7 +212,7 @@ func (a *App) EndStreams() {
 	a.stop.Do(func() { close(a.closing) })
 }
 
-// Close stops background work, flushes the access log and closes backends.
+// Close stops background work, flushes traffic and counters and closes backends.
 func (a *App) Close() {
 	if a.warm != nil { // warming jobs fill through the engine: they stop first
 		a.stopWarm()
@@ -392,15 +392,15 @@ func adminToken(cfg *config.Config, log *slog.Logger) (string, error) {
 	return tok, nil
 }
 
-func pruneAccessLog(ctx context.Context, st meta.Store, days int, log *slog.Logger) {
+func pruneTraffic(ctx context.Context, st meta.Store, days int, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := st.PruneAccess(ctx, time.Now().AddDate(0, 0, -days))
+		n, err := st.PruneTraffic(ctx, time.Now().AddDate(0, 0, -days))
 		if err != nil && ctx.Err() == nil {
-			log.Warn("access log prune failed", "err", err)
+			log.Warn("traffic prune failed", "err", err)
 		} else if n > 0 {
-			log.Info("access log pruned", "rows", n)
+			log.Info("traffic pruned", "rows", n)
 		}
 		select {
 		case <-ctx.Done():

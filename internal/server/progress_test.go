@@ -166,7 +166,7 @@ func TestStatsSeriesFromTheAccessLog(t *testing.T) {
 		StepSeconds float64 `json:"step_seconds"`
 		Points      []point
 	}
-	// The access log is written in batches each second.
+	// Traffic is written in batches each second.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if code := h.api("GET", "/api/v2/stats/series?window=10m&step=1m", nil, &out); code != 200 {

@@ -132,7 +132,7 @@ func (s *Server) methodOK(r *http.Request) error {
 	return nil
 }
 
-// respRecorder captures status and bytes for the access log and metrics while
+// respRecorder captures status and bytes for the traffic record and metrics while
 // keeping the writer's Flush and sendfile (ReadFrom) paths.
 type respRecorder struct {
 	http.ResponseWriter

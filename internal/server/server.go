@@ -14,7 +14,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/webui"
 )
 
-// AccessLog takes one row per proxied request.
+// AccessLog takes a record of each proxied request.
 type AccessLog interface{ Access(meta.Access) }
 
 // Server routes every request.

@@ -167,7 +167,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				err := s.Record(ctx, meta.Batch{
 					Usage:    []meta.Usage{{Remote: "r", Path: "a", Hits: 2, LastAccess: now}},
 					Counters: map[string]meta.Counters{"r": {Hits: 2, Misses: 1, BytesServed: 300, BytesFetched: 100}},
-					Access:   []meta.Access{{Time: now, Remote: "r", Path: "a", Method: "GET", Status: 200, Cache: "HIT", Bytes: 100}},
+					Traffic:  []meta.Traffic{{Second: now, Remote: "r", Cache: "HIT", Requests: 2, Bytes: 200}},
 				})
 				if err != nil {
 					t.Error(err)
@@ -187,29 +187,42 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		if o.Hits != 8 || o.LastAccess.IsZero() {
 			t.Fatalf("usage not applied: %+v", o)
 		}
-		if n, _ := s.CountAccess(ctx); n != 4 {
-			t.Fatalf("access rows %d", n)
+		// Four concurrent batches add to one row of that second.
+		if pts, err := s.TrafficSeries(ctx, now.Truncate(time.Second), time.Second); err != nil || len(pts) != 1 || pts[0].Requests != 8 || pts[0].Bytes != 800 {
+			t.Fatalf("traffic %+v %v", pts, err)
 		}
-		if n, err := s.PruneAccess(ctx, now.Add(time.Second)); err != nil || n != 4 {
+		if n, err := s.PruneTraffic(ctx, now); err != nil || n != 0 {
+			t.Fatalf("prune of the second now is in: %d %v", n, err)
+		}
+		if n, err := s.PruneTraffic(ctx, now.Add(time.Second)); err != nil || n != 1 {
 			t.Fatalf("prune %d %v", n, err)
 		}
+		if pts, err := s.TrafficSeries(ctx, now.Add(-time.Hour), time.Second); err != nil || len(pts) != 0 {
+			t.Fatalf("after prune %+v %v", pts, err)
+		}
 	})
-	t.Run("AccessSeries", func(t *testing.T) {
+	t.Run("TrafficSeries", func(t *testing.T) {
 		s := newStore(t)
 		step := time.Minute
 		b0 := time.Now().UTC().Truncate(step).Add(-10 * step)
-		row := func(at time.Time, cache string, status int, bytes int64) meta.Access {
-			return meta.Access{Time: at, Remote: "r", Path: "p", Method: "GET", Status: status, Cache: cache, Bytes: bytes}
+		row := func(at time.Time, cache string, n, bytes, errs int64) meta.Traffic {
+			return meta.Traffic{Second: at, Remote: "r", Cache: cache, Requests: n, Bytes: bytes, Errors: errs}
 		}
-		rows := []meta.Access{
-			row(b0.Add(-time.Second), "HIT", 200, 1), // before since: left out
-			row(b0, "MISS", 200, 100), row(b0.Add(10*time.Second), "HIT", 200, 100), row(b0.Add(59*time.Second), "HIT", 200, 100),
-			row(b0.Add(3*step), "BYPASS", 502, 7), row(b0.Add(3*step+time.Second), "STALE", 200, 50),
+		rows := []meta.Traffic{
+			row(b0.Add(-time.Second), "HIT", 1, 1, 0), // before since: left out
+			row(b0, "MISS", 1, 100, 0), row(b0.Add(10*time.Second), "HIT", 1, 100, 0),
+			// Within one second, as a batch may hold after a late flush: summed.
+			row(b0.Add(59*time.Second), "HIT", 1, 60, 0), row(b0.Add(59*time.Second+time.Millisecond), "HIT", 1, 40, 0),
+			row(b0.Add(3*step), "BYPASS", 1, 7, 1),
 		}
-		if err := s.Record(ctx, meta.Batch{Access: rows}); err != nil {
+		if err := s.Record(ctx, meta.Batch{Traffic: rows}); err != nil {
 			t.Fatal(err)
 		}
-		pts, err := s.AccessSeries(ctx, b0, step)
+		// A later batch adds to a second already written.
+		if err := s.Record(ctx, meta.Batch{Traffic: []meta.Traffic{row(b0.Add(3*step+time.Second), "STALE", 1, 50, 0)}}); err != nil {
+			t.Fatal(err)
+		}
+		pts, err := s.TrafficSeries(ctx, b0, step)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,27 +230,32 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("%d buckets, want 2: %+v", len(pts), pts)
 		}
 		a, b := pts[0], pts[1]
-		if !a.Start.Equal(b0) || a.Requests != 3 || a.Bytes != 300 || a.Errors != 0 || a.Cache["HIT"] != 2 || a.Cache["MISS"] != 1 {
+		if !a.Start.Equal(b0) || a.Requests != 4 || a.Bytes != 300 || a.Errors != 0 || a.Cache["HIT"] != 3 || a.Cache["MISS"] != 1 {
 			t.Fatalf("first bucket %+v", a)
 		}
 		if !b.Start.Equal(b0.Add(3*step)) || b.Requests != 2 || b.Bytes != 57 || b.Errors != 1 || b.Cache["BYPASS"] != 1 || b.Cache["STALE"] != 1 {
 			t.Fatalf("second bucket %+v", b)
 		}
-		if pts, err := s.AccessSeries(ctx, b0.Add(5*step), step); err != nil || len(pts) != 0 {
+		if pts, err := s.TrafficSeries(ctx, b0.Add(5*step), step); err != nil || len(pts) != 0 {
 			t.Fatalf("after the last row: %+v %v", pts, err)
 		}
 	})
 	t.Run("LargeBatch", func(t *testing.T) {
 		s := newStore(t)
-		rows := make([]meta.Access, 1234) // several full chunks and a partial one
+		b0 := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+		rows := make([]meta.Traffic, 1234)
 		for i := range rows {
-			rows[i] = meta.Access{Time: time.Now().UTC(), Remote: "r", Path: fmt.Sprintf("p/%d", i), Method: "GET", Status: 200, Cache: "MISS", Bytes: int64(i)}
+			rows[i] = meta.Traffic{Second: b0.Add(time.Duration(i) * time.Second), Remote: fmt.Sprint("r", i%3), Cache: "MISS", Requests: 1, Bytes: int64(i)}
 		}
-		if err := s.Record(ctx, meta.Batch{Access: rows}); err != nil {
+		if err := s.Record(ctx, meta.Batch{Traffic: rows}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.CountAccess(ctx); err != nil || n != int64(len(rows)) {
-			t.Fatalf("access rows %d %v, want %d", n, err, len(rows))
+		pts, err := s.TrafficSeries(ctx, b0, time.Second)
+		if err != nil || len(pts) != len(rows) {
+			t.Fatalf("%d points %v, want %d", len(pts), err, len(rows))
+		}
+		if p := pts[1233]; !p.Start.Equal(b0.Add(1233*time.Second)) || p.Bytes != 1233 {
+			t.Fatalf("last point %+v", p)
 		}
 	})
 	t.Run("ObjectsByAccess", func(t *testing.T) {

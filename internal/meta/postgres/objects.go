@@ -112,16 +112,17 @@ func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 		remotes = append(remotes, r)
 	}
 	slices.Sort(remotes)
+	traffic := meta.MergeTraffic(b.Traffic)
 	var err error
 	for range 5 {
-		if err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return record(ctx, tx, usage, remotes, b) }); !retryable(err) {
+		if err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return record(ctx, tx, usage, remotes, traffic, b) }); !retryable(err) {
 			return err
 		}
 	}
 	return err
 }
 
-func record(ctx context.Context, tx pgx.Tx, usage []meta.Usage, remotes []string, b meta.Batch) error {
+func record(ctx context.Context, tx pgx.Tx, usage []meta.Usage, remotes []string, traffic []meta.Traffic, b meta.Batch) error {
 	if len(usage) > 0 {
 		rs, ps, hits, at := make([]string, len(usage)), make([]string, len(usage)), make([]int64, len(usage)), make([]time.Time, len(usage))
 		for i, u := range usage {
@@ -144,18 +145,19 @@ func record(ctx context.Context, tx pgx.Tx, usage []meta.Usage, remotes []string
 			return fmt.Errorf("counters: %w", err)
 		}
 	}
-	if len(b.Access) == 0 {
+	if len(traffic) == 0 {
 		return nil
 	}
-	// COPY: one round trip for the whole batch.
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log"},
-		[]string{"at", "remote", "path", "method", "status", "cache", "bytes", "duration_us", "client"},
-		pgx.CopyFromSlice(len(b.Access), func(i int) ([]any, error) {
-			a := b.Access[i]
-			return []any{a.Time, a.Remote, a.Path, a.Method, int32(a.Status), a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client}, nil
-		}))
-	if err != nil {
-		return fmt.Errorf("access log: %w", err)
+	n := len(traffic)
+	secs, rs, cs, reqs, bytes, errs := make([]int64, n), make([]string, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, t := range traffic {
+		secs[i], rs[i], cs[i], reqs[i], bytes[i], errs[i] = t.Second.Unix(), t.Remote, t.Cache, t.Requests, t.Bytes, t.Errors
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO traffic AS t (sec, remote, cache, requests, bytes, errors)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+		ON CONFLICT (sec, remote, cache) DO UPDATE SET requests = t.requests + excluded.requests,
+		bytes = t.bytes + excluded.bytes, errors = t.errors + excluded.errors`, secs, rs, cs, reqs, bytes, errs); err != nil {
+		return fmt.Errorf("traffic: %w", err)
 	}
 	return nil
 }
@@ -184,19 +186,17 @@ func (s *Store) Stats(ctx context.Context) (map[string]meta.RemoteStats, error) 
 	return out, err
 }
 
-// PruneAccess implements meta.Store.
-func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM access_log WHERE at < $1`, before)
+// PruneTraffic implements meta.Store.
+func (s *Store) PruneTraffic(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM traffic WHERE sec < $1`, before.Unix())
 	return tag.RowsAffected(), err
 }
 
-// AccessSeries implements meta.Store.
-func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
-	// Buckets in whole microseconds: timestamptz's own precision.
-	us := step.Microseconds()
-	rows, err := s.pool.Query(ctx, `SELECT (floor(extract(epoch FROM at) * 1000000 / $1) * $1)::bigint AS b, cache,
-		count(*), sum(bytes)::bigint, count(*) FILTER (WHERE status >= 500)
-		FROM access_log WHERE at >= $2 GROUP BY b, cache ORDER BY b`, us, since)
+// TrafficSeries implements meta.Store.
+func (s *Store) TrafficSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
+	st := max(int64(step/time.Second), 1)
+	rows, err := s.pool.Query(ctx, `SELECT (sec / $1) * $1 AS b, cache, sum(requests)::bigint, sum(bytes)::bigint, sum(errors)::bigint
+		FROM traffic WHERE sec >= $2 GROUP BY b, cache ORDER BY b`, st, since.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -208,14 +208,7 @@ func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Dur
 		if err := rows.Scan(&b, &cache, &n, &bytes, &errs); err != nil {
 			return nil, err
 		}
-		out = meta.AddSeriesRow(out, time.UnixMicro(b).UTC(), cache, n, bytes, errs)
+		out = meta.AddSeriesRow(out, time.Unix(b, 0).UTC(), cache, n, bytes, errs)
 	}
 	return out, rows.Err()
-}
-
-// CountAccess implements meta.Store.
-func (s *Store) CountAccess(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM access_log`).Scan(&n)
-	return n, err
 }

@@ -163,6 +163,21 @@ var migrations = []string{
 		client text NOT NULL
 	);`,
 	`CREATE INDEX objects_last_access ON objects (last_access);`,
+	// A row per request cost more to write than the request did to serve
+	// and grew without bound under load; traffic is summed per second.
+	`CREATE TABLE traffic (
+		sec bigint NOT NULL,
+		remote text NOT NULL,
+		cache text NOT NULL,
+		requests bigint NOT NULL,
+		bytes bigint NOT NULL,
+		errors bigint NOT NULL,
+		PRIMARY KEY (sec, remote, cache)
+	);
+	INSERT INTO traffic (sec, remote, cache, requests, bytes, errors)
+		SELECT floor(extract(epoch FROM at))::bigint, remote, cache, count(*), sum(bytes), count(*) FILTER (WHERE status >= 500)
+		FROM access_log GROUP BY 1, 2, 3;
+	DROP TABLE access_log;`,
 }
 
 func isUnique(err error) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -124,12 +123,18 @@ func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
 	return n > 0, err
 }
 
+const usageSQL = `UPDATE objects SET hits = hits + ?, last_access = max(last_access, ?) WHERE remote = ? AND path = ?`
+
+const trafficSQL = `INSERT INTO traffic (sec, remote, cache, requests, bytes, errors) VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (sec, remote, cache) DO UPDATE SET requests = requests + excluded.requests,
+	bytes = bytes + excluded.bytes, errors = errors + excluded.errors`
+
 // Record implements meta.Store.
 func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		usage := tx.StmtContext(ctx, s.usageStmt)
 		for _, u := range b.Usage {
-			if _, err := tx.ExecContext(ctx, `UPDATE objects SET hits = hits + ?, last_access = max(last_access, ?) WHERE remote = ? AND path = ?`,
-				u.Hits, nanos(u.LastAccess), u.Remote, u.Path); err != nil {
+			if _, err := usage.ExecContext(ctx, u.Hits, nanos(u.LastAccess), u.Remote, u.Path); err != nil {
 				return fmt.Errorf("usage: %w", err)
 			}
 		}
@@ -143,48 +148,14 @@ func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 				return fmt.Errorf("counters: %w", err)
 			}
 		}
-		return s.insertAccess(ctx, tx, b.Access)
+		traffic := tx.StmtContext(ctx, s.trafficStmt)
+		for _, t := range b.Traffic {
+			if _, err := traffic.ExecContext(ctx, t.Second.Unix(), t.Remote, t.Cache, t.Requests, t.Bytes, t.Errors); err != nil {
+				return fmt.Errorf("traffic: %w", err)
+			}
+		}
+		return nil
 	})
-}
-
-// accessChunk is how many access rows one INSERT carries.
-const accessChunk = 500
-
-func accessInsert(n int) string {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client) VALUES `)
-	for i := range n {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString("(?,?,?,?,?,?,?,?,?)")
-	}
-	return q.String()
-}
-
-// insertAccess writes access rows in multi-row statements: one statement
-// per row would cost more than the requests being logged. Full chunks use
-// a statement prepared once, since parsing a 4500-parameter INSERT cost as
-// much as running it.
-func (s *Store) insertAccess(ctx context.Context, tx *sql.Tx, rows []meta.Access) error {
-	for len(rows) > 0 {
-		n := min(len(rows), accessChunk)
-		args := make([]any, 0, n*9)
-		for _, a := range rows[:n] {
-			args = append(args, nanos(a.Time), a.Remote, a.Path, a.Method, a.Status, a.Cache, a.Bytes, a.Duration.Microseconds(), a.Client)
-		}
-		var err error
-		if n == accessChunk {
-			_, err = tx.StmtContext(ctx, s.accessStmt).ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, accessInsert(n), args...)
-		}
-		if err != nil {
-			return fmt.Errorf("access log: %w", err)
-		}
-		rows = rows[n:]
-	}
-	return nil
 }
 
 // Stats implements meta.Store.
@@ -225,19 +196,20 @@ func (s *Store) Stats(ctx context.Context) (map[string]meta.RemoteStats, error) 
 	return out, rows.Err()
 }
 
-// PruneAccess implements meta.Store.
-func (s *Store) PruneAccess(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM access_log WHERE at < ?`, before.UnixNano())
+// PruneTraffic implements meta.Store.
+func (s *Store) PruneTraffic(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM traffic WHERE sec < ?`, before.Unix())
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
 
-// AccessSeries implements meta.Store.
-func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT (at / ?) * ? AS b, cache, count(*), sum(bytes), sum(status >= 500)
-		FROM access_log WHERE at >= ? GROUP BY b, cache ORDER BY b`, int64(step), int64(step), since.UnixNano())
+// TrafficSeries implements meta.Store.
+func (s *Store) TrafficSeries(ctx context.Context, since time.Time, step time.Duration) ([]meta.SeriesPoint, error) {
+	st := max(int64(step/time.Second), 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT (sec / ?) * ? AS b, cache, sum(requests), sum(bytes), sum(errors)
+		FROM traffic WHERE sec >= ? GROUP BY b, cache ORDER BY b`, st, st, since.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -249,14 +221,7 @@ func (s *Store) AccessSeries(ctx context.Context, since time.Time, step time.Dur
 		if err := rows.Scan(&b, &cache, &n, &bytes, &errs); err != nil {
 			return nil, err
 		}
-		out = meta.AddSeriesRow(out, time.Unix(0, b).UTC(), cache, n, bytes, errs)
+		out = meta.AddSeriesRow(out, time.Unix(b, 0).UTC(), cache, n, bytes, errs)
 	}
 	return out, rows.Err()
-}
-
-// CountAccess implements meta.Store.
-func (s *Store) CountAccess(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM access_log`).Scan(&n)
-	return n, err
 }

@@ -2,8 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/meta/metatest"
@@ -28,5 +31,51 @@ func TestMigrationsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
+	}
+}
+
+// A database from before the traffic table keeps its history: the access
+// rows are summed into it.
+func TestAccessLogBecomesTraffic(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db}
+	all := migrations
+	migrations = all[:len(all)-1]
+	err = old.migrate(ctx)
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	for i, r := range []struct {
+		ms     int
+		cache  string
+		status int
+	}{{0, "HIT", 200}, {500, "HIT", 200}, {999, "MISS", 502}, {1000, "HIT", 200}} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client)
+			VALUES (?, 'r', ?, 'GET', ?, ?, 10, 1, '127.0.0.1')`, at.Add(time.Duration(r.ms)*time.Millisecond).UnixNano(), fmt.Sprint(i), r.status, r.cache); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pts, err := s.TrafficSeries(ctx, at, time.Second)
+	if err != nil || len(pts) != 2 {
+		t.Fatalf("%+v %v", pts, err)
+	}
+	if p := pts[0]; p.Requests != 3 || p.Bytes != 30 || p.Errors != 1 || p.Cache["HIT"] != 2 || p.Cache["MISS"] != 1 {
+		t.Fatalf("first second %+v", p)
+	}
+	if p := pts[1]; !p.Start.Equal(at.Add(time.Second)) || p.Requests != 1 {
+		t.Fatalf("second second %+v", p)
 	}
 }
