@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -65,26 +64,13 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	for i, r := range []struct {
-		ms     int
-		cache  string
-		status int
-	}{{0, "HIT", 200}, {500, "HIT", 200}, {999, "MISS", 502}, {1000, "HIT", 200}} {
+	for _, r := range metatest.LegacyAccessRows(at) {
 		if _, err := old.pool.Exec(ctx, `INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client)
-			VALUES ($1, 'r', $2, 'GET', $3, $4, 10, 1, '127.0.0.1')`, at.Add(time.Duration(r.ms)*time.Millisecond), fmt.Sprint(i), r.status, r.cache); err != nil {
+			VALUES ($1, 'r', $2, 'GET', $3, $4, $5, 1, '127.0.0.1')`, r.At, r.Path, r.Status, r.Cache, r.Bytes); err != nil {
 			t.Fatal(err)
 		}
 	}
 	old.Close()
 	s := open(t, dsn)
-	pts, err := s.TrafficSeries(ctx, at, time.Second)
-	if err != nil || len(pts) != 2 {
-		t.Fatalf("%+v %v", pts, err)
-	}
-	if p := pts[0]; p.Requests != 3 || p.Bytes != 30 || p.Errors != 1 || p.Cache["HIT"] != 2 || p.Cache["MISS"] != 1 {
-		t.Fatalf("first second %+v", p)
-	}
-	if p := pts[1]; !p.Start.Equal(at.Add(time.Second)) || p.Requests != 1 {
-		t.Fatalf("second second %+v", p)
-	}
+	metatest.CheckLegacyTraffic(t, s, at)
 }

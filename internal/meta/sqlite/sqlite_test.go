@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -52,13 +51,9 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	for i, r := range []struct {
-		ms     int
-		cache  string
-		status int
-	}{{0, "HIT", 200}, {500, "HIT", 200}, {999, "MISS", 502}, {1000, "HIT", 200}} {
+	for _, r := range metatest.LegacyAccessRows(at) {
 		if _, err := db.ExecContext(ctx, `INSERT INTO access_log (at, remote, path, method, status, cache, bytes, duration_us, client)
-			VALUES (?, 'r', ?, 'GET', ?, ?, 10, 1, '127.0.0.1')`, at.Add(time.Duration(r.ms)*time.Millisecond).UnixNano(), fmt.Sprint(i), r.status, r.cache); err != nil {
+			VALUES (?, 'r', ?, 'GET', ?, ?, ?, 1, '127.0.0.1')`, r.At.UnixNano(), r.Path, r.Status, r.Cache, r.Bytes); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,14 +63,5 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	pts, err := s.TrafficSeries(ctx, at, time.Second)
-	if err != nil || len(pts) != 2 {
-		t.Fatalf("%+v %v", pts, err)
-	}
-	if p := pts[0]; p.Requests != 3 || p.Bytes != 30 || p.Errors != 1 || p.Cache["HIT"] != 2 || p.Cache["MISS"] != 1 {
-		t.Fatalf("first second %+v", p)
-	}
-	if p := pts[1]; !p.Start.Equal(at.Add(time.Second)) || p.Requests != 1 {
-		t.Fatalf("second second %+v", p)
-	}
+	metatest.CheckLegacyTraffic(t, s, at)
 }
