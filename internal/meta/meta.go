@@ -261,18 +261,20 @@ type Store interface {
 	Close() error
 }
 
+// TrafficKey is what a traffic row is summed under.
+type TrafficKey struct {
+	Sec           int64 // Unix seconds
+	Remote, Cache string
+}
+
 // MergeTraffic sums rows of the same second, remote and outcome and sorts
 // them by those: one statement may then upsert them all, and concurrent
 // writers take row locks in one order.
 func MergeTraffic(ts []Traffic) []Traffic {
-	type key struct {
-		sec           int64
-		remote, cache string
-	}
-	at := make(map[key]int, len(ts))
+	at := make(map[TrafficKey]int, len(ts))
 	out := make([]Traffic, 0, len(ts))
 	for _, t := range ts {
-		k := key{t.Second.Unix(), t.Remote, t.Cache}
+		k := TrafficKey{t.Second.Unix(), t.Remote, t.Cache}
 		if i, ok := at[k]; ok {
 			out[i].Requests += t.Requests
 			out[i].Bytes += t.Bytes
@@ -280,7 +282,7 @@ func MergeTraffic(ts []Traffic) []Traffic {
 			continue
 		}
 		at[k] = len(out)
-		t.Second = time.Unix(k.sec, 0).UTC()
+		t.Second = time.Unix(k.Sec, 0).UTC()
 		out = append(out, t)
 	}
 	slices.SortFunc(out, func(a, b Traffic) int {

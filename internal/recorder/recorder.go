@@ -114,16 +114,11 @@ func (r *Recorder) Wait() { <-r.done }
 type batch struct {
 	meta.Batch
 	usage   map[[2]string]*meta.Usage
-	traffic map[trafficKey]*meta.Traffic
-}
-
-type trafficKey struct {
-	sec           int64
-	remote, cache string
+	traffic map[meta.TrafficKey]*meta.Traffic
 }
 
 func newBatch() *batch {
-	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}, traffic: map[trafficKey]*meta.Traffic{}}
+	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}, traffic: map[meta.TrafficKey]*meta.Traffic{}}
 }
 
 // add folds one record into b; at debug level each request is also logged,
@@ -143,10 +138,10 @@ func (r *Recorder) add(ctx context.Context, b *batch, it item) {
 		r.log.Debug("request", "remote", a.Remote, "method", a.Method, "path", a.Path, "status", a.Status, "cache", a.Cache,
 			"bytes", a.Bytes, "duration", a.Duration, "client", a.Client, "at", a.Time)
 	}
-	k := trafficKey{a.Time.Unix(), a.Remote, a.Cache}
+	k := meta.TrafficKey{Sec: a.Time.Unix(), Remote: a.Remote, Cache: a.Cache}
 	t := b.traffic[k]
 	if t == nil {
-		t = &meta.Traffic{Second: time.Unix(k.sec, 0).UTC(), Remote: a.Remote, Cache: a.Cache}
+		t = &meta.Traffic{Second: time.Unix(k.Sec, 0).UTC(), Remote: a.Remote, Cache: a.Cache}
 		b.traffic[k] = t
 	}
 	t.Requests++
