@@ -123,7 +123,7 @@ func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, blob.I
 	if !blob.ValidDigest(sha) {
 		return nil, blob.Info{}, blob.ErrBadDigest
 	}
-	f, err := os.Open(s.path(sha))
+	f, err := openRead(s.path(sha))
 	if err != nil {
 		return nil, blob.Info{}, mapErr(err)
 	}
@@ -199,4 +199,22 @@ func (s *Store) Walk(fn func(sha string, size int64, mod time.Time)) error {
 		}
 		return nil
 	})
+}
+
+// openRead opens a file for reading in two system calls where os.Open
+// takes four (it sets the descriptor non-blocking and offers it to the
+// network poller, which refuses a regular file): every hit that is not in
+// memory pays for them, and a profile of such hits put os.Open at a sixth
+// of their CPU.
+func openRead(name string) (*os.File, error) {
+	for {
+		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		}
+		return os.NewFile(uintptr(fd), name), nil
+	}
 }
