@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
@@ -29,7 +31,7 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *regist
 	if obj.Size <= smallObject {
 		if data, ok := e.small.get(obj.SHA256); ok {
 			e.objectHeaders(w, obj, cache)
-			http.ServeContent(writeOnly{w}, r, "", modTime(obj), bytes.NewReader(data))
+			serveBytes(w, r, obj, data)
 			return nil
 		}
 	}
@@ -49,12 +51,56 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *regist
 		}
 		e.small.put(obj.SHA256, data)
 		e.objectHeaders(w, obj, cache)
-		http.ServeContent(writeOnly{w}, r, "", modTime(obj), bytes.NewReader(data))
+		serveBytes(w, r, obj, data)
 		return nil
 	}
 	e.objectHeaders(w, obj, cache)
+	if unconditional(r) {
+		wholeHeaders(w, obj)
+		if r.Method != http.MethodHead {
+			// An *os.File under a LimitedReader still goes out by sendfile.
+			io.CopyN(w, rc, obj.Size)
+		}
+		return nil
+	}
 	http.ServeContent(w, r, "", modTime(obj), rc)
 	return nil
+}
+
+func serveBytes(w http.ResponseWriter, r *http.Request, obj meta.Object, data []byte) {
+	if !unconditional(r) {
+		http.ServeContent(writeOnly{w}, r, "", modTime(obj), bytes.NewReader(data))
+		return
+	}
+	wholeHeaders(w, obj)
+	if r.Method != http.MethodHead {
+		w.Write(data)
+	}
+}
+
+// unconditional reports whether r asks for the whole body without
+// conditions, as nearly every package client does. Such a request is
+// answered without http.ServeContent, which finds the size by seeking
+// (two system calls on a file) and copies a small body through a buffer
+// it allocates.
+func unconditional(r *http.Request) bool {
+	for k := range r.Header {
+		if k == "Range" || strings.HasPrefix(k, "If-") {
+			return false
+		}
+	}
+	return true
+}
+
+// wholeHeaders are the headers http.ServeContent would send with a 200.
+func wholeHeaders(w http.ResponseWriter, obj meta.Object) {
+	h := w.Header()
+	h.Set("Accept-Ranges", "bytes")
+	if t := modTime(obj); !t.IsZero() {
+		h.Set("Last-Modified", t.UTC().Format(http.TimeFormat))
+	}
+	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	w.WriteHeader(http.StatusOK)
 }
 
 // openFailed is the answer when a committed object's blob cannot be

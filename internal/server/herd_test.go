@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -119,10 +120,19 @@ func TestClientDisconnectDoesNotCancelFill(t *testing.T) {
 	}
 }
 
+// TestHitRangeHeadEtag covers both ways a hit is served: a file (sent by
+// sendfile) and a small object from memory.
 func TestHitRangeHeadEtag(t *testing.T) {
-	data := randomBytes(100_000)
+	for _, size := range []int{100_000, 2048} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { hitRangeHeadEtag(t, size) })
+	}
+}
+
+func hitRangeHeadEtag(t *testing.T, size int) {
+	data := randomBytes(size)
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-tar")
+		w.Header().Set("Last-Modified", "Tue, 01 Oct 2024 10:00:00 GMT")
 		w.Write(data)
 	})
 	h := newHarness(t, nil)
@@ -134,16 +144,21 @@ func TestHitRangeHeadEtag(t *testing.T) {
 	}
 	resp, body, _ = h.get("/api/v1/remote/r/a.tar")
 	if resp.Header.Get("X-Cache") != "HIT" || resp.Header.Get("X-Artifact-Source") != "cache" || !bytes.Equal(body, data) ||
-		resp.Header.Get("Content-Type") != "application/x-tar" {
-		t.Fatalf("hit: %v", resp.Header)
+		resp.Header.Get("Content-Type") != "application/x-tar" || resp.ContentLength != int64(size) ||
+		resp.Header.Get("Last-Modified") != "Tue, 01 Oct 2024 10:00:00 GMT" || resp.Header.Get("Accept-Ranges") != "bytes" {
+		t.Fatalf("hit: %d bytes, %v", resp.ContentLength, resp.Header)
 	}
 	etag := resp.Header.Get("ETag")
 	resp, _, _ = h.get("/api/v1/remote/r/a.tar", "If-None-Match", etag)
 	if resp.StatusCode != 304 {
 		t.Fatalf("If-None-Match: %d", resp.StatusCode)
 	}
-	resp, body, _ = h.get("/api/v1/remote/r/a.tar", "Range", "bytes=99990-")
-	if resp.StatusCode != 206 || !bytes.Equal(body, data[99990:]) {
+	resp, _, _ = h.get("/api/v1/remote/r/a.tar", "If-Modified-Since", "Wed, 02 Oct 2024 10:00:00 GMT")
+	if resp.StatusCode != 304 {
+		t.Fatalf("If-Modified-Since: %d", resp.StatusCode)
+	}
+	resp, body, _ = h.get("/api/v1/remote/r/a.tar", "Range", fmt.Sprintf("bytes=%d-", size-10))
+	if resp.StatusCode != 206 || !bytes.Equal(body, data[size-10:]) {
 		t.Fatalf("range hit: %d", resp.StatusCode)
 	}
 	req, _ := http.NewRequest("HEAD", h.srv.URL+"/api/v1/remote/r/a.tar", nil)
