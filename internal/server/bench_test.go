@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -74,6 +75,35 @@ func BenchmarkColdFillSmall(b *testing.B) {
 	for b.Loop() {
 		fetchAll(b, fmt.Sprintf("%s/api/v1/remote/r/s%d", h.srv.URL, n.Add(1)))
 	}
+}
+
+// BenchmarkColdFillSmallParallel is BenchmarkColdFillSmall with 64
+// clients missing at once, as a cold CI fleet does: what the fills share
+// (the metadata store's commits, the disk's syncs) shows here.
+func BenchmarkColdFillSmallParallel(b *testing.B) {
+	data := randomBytes(2048)
+	up := newUpstream(b, func(w http.ResponseWriter, r *http.Request) { w.Write(data) })
+	h := newHarness(b, nil)
+	h.remote("r", up.URL, nil)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var n atomic.Int64
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(fmt.Sprintf("%s/api/v1/remote/r/p%d", h.srv.URL, n.Add(1)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
 }
 
 // BenchmarkWarmHitLargeSet is BenchmarkWarmHit over 20,000 distinct

@@ -258,6 +258,37 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("last point %+v", p)
 		}
 	})
+	t.Run("ConcurrentPuts", func(t *testing.T) {
+		// Fills commit their rows together: each must be there when its
+		// PutObject returns, and two writes of a path never mix rows.
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		var wg sync.WaitGroup
+		for i := range 64 {
+			wg.Go(func() {
+				o := meta.Object{Remote: "r", Path: fmt.Sprint("p", i%48), SHA256: sha(i), Size: int64(i), FetchedAt: now, LastAccess: now}
+				if err := s.PutObject(ctx, o); err != nil {
+					t.Error(err)
+					return
+				}
+				if got, err := s.GetObject(ctx, "r", o.Path); err != nil || got.Path != o.Path {
+					t.Errorf("row %s not there after PutObject returned: %v", o.Path, err)
+				}
+			})
+		}
+		wg.Wait()
+		objs, err := s.ListObjects(ctx, "r", "", "", 100)
+		if err != nil || len(objs) != 48 {
+			t.Fatalf("%d rows %v, want 48", len(objs), err)
+		}
+		for _, o := range objs {
+			var i int
+			fmt.Sscan(o.Path[1:], &i)
+			if o.Size != int64(i) && o.Size != int64(i+48) {
+				t.Fatalf("row %s holds size %d: another path's write", o.Path, o.Size)
+			}
+		}
+	})
 	t.Run("ObjectsByAccess", func(t *testing.T) {
 		s := newStore(t)
 		base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)

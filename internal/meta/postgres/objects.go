@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,16 +41,38 @@ func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object
 	return o, notFound(err)
 }
 
+const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
+	content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
+	fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
+
 // PutObject implements meta.Store. Usage (hits, last access) survives a
-// refill of the same path.
-func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO objects (`+objectCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
-		content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
-		fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
-		o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
-		ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits)
-	return err
+// refill of the same path. Concurrent fills commit their rows together
+// (meta.Group).
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error { return s.puts.Do(ctx, o) }
+
+// putObjects writes a batch in one round trip and one transaction (a
+// pgx batch runs in an implicit one). Rows go in key order so two
+// replicas' batches lock conflicting rows in the same order and cannot
+// deadlock.
+func (s *Store) putObjects(ctx context.Context, batch []meta.Object) error {
+	args := func(o meta.Object) []any {
+		return []any{o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+			ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits}
+	}
+	if len(batch) == 1 {
+		_, err := s.pool.Exec(ctx, putObjectSQL, args(batch[0])...)
+		return err
+	}
+	sorted := slices.Clone(batch)
+	slices.SortStableFunc(sorted, func(a, b meta.Object) int {
+		return cmp.Or(strings.Compare(a.Remote, b.Remote), strings.Compare(a.Path, b.Path))
+	})
+	var b pgx.Batch
+	for _, o := range sorted {
+		b.Queue(putObjectSQL, args(o)...)
+	}
+	return s.pool.SendBatch(ctx, &b).Close()
 }
 
 // TouchObject implements meta.Store.

@@ -19,6 +19,7 @@ import (
 // Store is a meta.Store on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	puts meta.Group[meta.Object]
 }
 
 // Open connects to dsn (a postgres:// URL or key=value string), checks the
@@ -36,6 +37,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{pool: pool}
+	s.puts.Write = s.putObjects
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -33,11 +33,28 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, 
 	content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
 	fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
 
-// PutObject implements meta.Store.
-func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
-	_, err := s.putStmt.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
-		nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
-	return err
+// PutObject implements meta.Store: concurrent fills commit their rows
+// together (meta.Group).
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error { return s.puts.Do(ctx, o) }
+
+func (s *Store) putObjects(ctx context.Context, batch []meta.Object) error {
+	put := func(st *sql.Stmt, o meta.Object) error {
+		_, err := st.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+			nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+		return err
+	}
+	if len(batch) == 1 {
+		return put(s.putStmt, batch[0])
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st := tx.StmtContext(ctx, s.putStmt)
+		for _, o := range batch {
+			if err := put(st, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // TouchObject implements meta.Store.

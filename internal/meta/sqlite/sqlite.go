@@ -26,6 +26,7 @@ type Store struct {
 	// flush (parsing it per row tripled its cost), one traffic upsert per
 	// second, remote and outcome.
 	usageStmt, trafficStmt *sql.Stmt
+	puts                   meta.Group[meta.Object]
 }
 
 // Open opens (creating and migrating) the database file at path.
@@ -44,6 +45,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db}
+	s.puts.Write = s.putObjects
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
