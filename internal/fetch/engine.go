@@ -136,8 +136,6 @@ type Engine struct {
 	base  context.Context
 	stop  context.CancelFunc
 	fills sync.WaitGroup
-
-	refreshing sync.Map // row cache keys being read again in the background
 }
 
 // New builds an engine.
@@ -319,20 +317,10 @@ var ErrBlobMissing = format.ErrBlobMissing
 // past its freshness is read again: another replica may have revalidated
 // or refilled it, which it does not announce (only replacements and
 // evictions are).
-//
-// A row past the row cache's ttl but still fresh by its own expiry is
-// served as it is and read again in the background: the ttl only bounds
-// an announcement lost in transit, and over a working set larger than
-// the hits of one ttl, reading it on the hit path put a database round
-// trip in front of nearly every hit.
 func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
 	key := cacheKey(remote, path)
 	now := time.Now()
 	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
-		return o, nil
-	}
-	if o, ok := e.rows.lastKnown(key); ok && o.Fresh(now) {
-		e.refreshRow(key, remote, path)
 		return o, nil
 	}
 	o, err := e.Objects.GetObject(ctx, remote, path)
@@ -340,25 +328,6 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 		e.rows.put(key, o)
 	}
 	return o, err
-}
-
-// refreshRow reads a cached row again, once however many hits ask: a row
-// gone from the database leaves the cache; one the database cannot give
-// now stays until the next try.
-func (e *Engine) refreshRow(key, remote, path string) {
-	if _, busy := e.refreshing.LoadOrStore(key, struct{}{}); busy {
-		return
-	}
-	e.fills.Go(func() {
-		defer e.refreshing.Delete(key)
-		o, err := e.Objects.GetObject(e.base, remote, path)
-		switch {
-		case err == nil:
-			e.rows.put(key, o)
-		case errors.Is(err, meta.ErrNotFound):
-			e.rows.drop(key)
-		}
-	})
 }
 
 // Evict removes cached objects (one path, a prefix, or all when both are

@@ -48,12 +48,6 @@ type nopEvents struct{}
 func (nopEvents) Publish(events.Event) {}
 
 func newEngine(t *testing.T) (*Engine, *sqlite.Store, *blobfs.Store) {
-	return newEngineWith(t, func(ms *sqlite.Store) Objects { return ms }, Options{})
-}
-
-// newEngineWith is newEngine with the metadata store seen through objects
-// and with opt.
-func newEngineWith(t *testing.T, objects func(*sqlite.Store) Objects, opt Options) (*Engine, *sqlite.Store, *blobfs.Store) {
 	dir := t.TempDir()
 	ms, err := sqlite.Open(context.Background(), filepath.Join(dir, "m.db"))
 	if err != nil {
@@ -65,8 +59,8 @@ func newEngineWith(t *testing.T, objects func(*sqlite.Store) Objects, opt Option
 		t.Fatal(err)
 	}
 	st := memory.New()
-	e, err := New(Deps{Objects: objects(ms), Blobs: bs, State: st, Breaker: breaker.New(st), Recorder: nopRecorder{}, Events: nopEvents{},
-		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, opt)
+	e, err := New(Deps{Objects: ms, Blobs: bs, State: st, Breaker: breaker.New(st), Recorder: nopRecorder{}, Events: nopEvents{},
+		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
