@@ -53,7 +53,7 @@ type Config struct {
 	// in memory to serve hits without touching the blob store.
 	MemoryCacheSize int64
 	// RowCacheTTL is how long a metadata row read from the database serves
-	// hits from memory (0: 1h with the in-process state store, 30s with
+	// hits from memory (0: 1h with the in-process state store, 10m with
 	// Redis).
 	RowCacheTTL   time.Duration
 	AccessLogDays int
@@ -136,7 +136,7 @@ var Vars = [][3]string{
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
 	{"MEMORY_CACHE_SIZE", "64MB", "small objects (up to 32 KiB) kept in memory for hits (0 turns it off)"},
-	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 30s with Redis)"},
+	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 10m with Redis)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 }
 

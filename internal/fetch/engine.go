@@ -132,6 +132,7 @@ type Engine struct {
 	mu       sync.Mutex
 	inflight map[string]*fill
 	id       string // tells this engine's invalidations from other replicas'
+	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
 	base  context.Context
 	stop  context.CancelFunc
@@ -323,9 +324,10 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
 		return o, nil
 	}
+	gen := e.rows.generation(key)
 	o, err := e.Objects.GetObject(ctx, remote, path)
 	if err == nil {
-		e.rows.put(key, o)
+		e.rows.putRead(key, o, gen)
 	}
 	return o, err
 }

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,11 @@ type objCache struct {
 	entries map[string]cachedObj
 	max     int
 	ttl     time.Duration
+	// drops counts the drops of the keys hashing to each stripe, so a row
+	// read from the database before a drop of its key is not cached after
+	// it: the drop may be the announcement of the change that row predates.
+	drops [256]uint64
+	seed  maphash.Seed
 }
 
 type cachedObj struct {
@@ -27,7 +33,29 @@ type cachedObj struct {
 }
 
 func newObjCache(max int, ttl time.Duration) *objCache {
-	return &objCache{entries: make(map[string]cachedObj), max: max, ttl: ttl}
+	return &objCache{entries: make(map[string]cachedObj), max: max, ttl: ttl, seed: maphash.MakeSeed()}
+}
+
+func (c *objCache) stripe(key string) *uint64 {
+	return &c.drops[maphash.String(c.seed, key)%uint64(len(c.drops))]
+}
+
+// generation is what putRead is given back: take it before reading the row.
+func (c *objCache) generation(key string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return *c.stripe(key)
+}
+
+// putRead caches a row read from the database unless its key was dropped
+// since gen was taken.
+func (c *objCache) putRead(key string, o meta.Object, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *c.stripe(key) != gen {
+		return
+	}
+	c.insert(key, o)
 }
 
 func (c *objCache) get(key string, now time.Time) (meta.Object, bool) {
@@ -48,9 +76,14 @@ func (c *objCache) lastKnown(key string) (meta.Object, bool) {
 	return e.obj, ok
 }
 
+// put caches a row this replica has just written.
 func (c *objCache) put(key string, o meta.Object) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.insert(key, o)
+}
+
+func (c *objCache) insert(key string, o meta.Object) {
 	if len(c.entries) >= c.max {
 		// Drop an arbitrary half: cheaper than LRU bookkeeping on every
 		// hit, and the rows are one query away.
@@ -68,7 +101,14 @@ func (c *objCache) put(key string, o meta.Object) {
 func (c *objCache) drop(key string) {
 	c.mu.Lock()
 	delete(c.entries, key)
+	*c.stripe(key)++
 	c.mu.Unlock()
+}
+
+func (c *objCache) dropAllStripes() {
+	for i := range c.drops {
+		c.drops[i]++
+	}
 }
 
 // dropPrefix drops every entry whose key starts with prefix.
@@ -80,10 +120,12 @@ func (c *objCache) dropPrefix(prefix string) {
 			delete(c.entries, k)
 		}
 	}
+	c.dropAllStripes()
 }
 
 func (c *objCache) clear() {
 	c.mu.Lock()
 	clear(c.entries)
+	c.dropAllStripes()
 	c.mu.Unlock()
 }

@@ -193,9 +193,12 @@ func memoryCache(cfg *config.Config) int64 {
 // that changes the cache, and every change it makes drops its row from
 // memory at once, so rows serve hits from memory until evicted for room.
 // Replicas sharing Redis are told of replacements and evictions at once
-// (pub/sub) and re-read a row that went stale; the ttl bounds only an
-// announcement lost in transit. A short ttl costs a database round trip
-// per hit once the working set is hit less often than the ttl.
+// (pub/sub); an announcement that fails is sent again until it goes, a
+// read that raced one is not cached, and a subscription that broke or fell
+// behind drops every row, so the ttl bounds only what none of that covers.
+// Rows past their own freshness are read again whatever the ttl. A short
+// ttl costs a database round trip per hit once the working set is hit less
+// often than the ttl.
 func rowTTL(cfg *config.Config) time.Duration {
 	switch {
 	case cfg.RowCacheTTL > 0:
@@ -203,7 +206,7 @@ func rowTTL(cfg *config.Config) time.Duration {
 	case cfg.StateDriver == "memory":
 		return time.Hour
 	}
-	return 30 * time.Second
+	return 10 * time.Minute
 }
 
 // EndStreams ends every open event stream: http.Server.Shutdown calls it,

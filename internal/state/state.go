@@ -40,8 +40,9 @@ type Store interface {
 	// Publish sends msg to every current subscriber of channel, on every replica.
 	Publish(ctx context.Context, channel string, msg []byte) error
 	// Subscribe delivers messages until ctx ends; the channel is then closed.
-	// A subscriber that does not keep up loses messages rather than block
-	// publishers.
+	// It is also closed as soon as a message may have been lost (a broken
+	// connection, or a subscriber that fell behind: it never blocks
+	// publishers), so a subscriber that resubscribes knows to catch up.
 	Subscribe(ctx context.Context, channel string) (<-chan []byte, error)
 	Ping(ctx context.Context) error
 	Name() string

@@ -170,7 +170,11 @@ func (s *Store) Publish(ctx context.Context, channel string, msg []byte) error {
 	for ch := range s.subs[channel] {
 		select {
 		case ch <- msg:
-		default: // slow subscriber: drop rather than block the publisher
+		default:
+			// Behind: the message is lost and the publisher not kept
+			// waiting; closing says so.
+			delete(s.subs[channel], ch)
+			close(ch)
 		}
 	}
 	return nil
@@ -188,8 +192,10 @@ func (s *Store) Subscribe(ctx context.Context, channel string) (<-chan []byte, e
 	go func() {
 		<-ctx.Done()
 		s.mu.Lock()
-		delete(s.subs[channel], ch)
-		close(ch)
+		if _, ok := s.subs[channel][ch]; ok {
+			delete(s.subs[channel], ch)
+			close(ch)
+		}
 		s.mu.Unlock()
 	}()
 	return ch, nil

@@ -172,7 +172,10 @@ func (s *Store) Subscribe(ctx context.Context, channel string) (<-chan []byte, e
 			}
 			select {
 			case out <- []byte(msg.Payload):
-			default: // a slow subscriber loses messages rather than block Redis
+			default:
+				// Behind: this message is lost, and Redis is not kept
+				// waiting; closing says so.
+				return
 			}
 		}
 	}()

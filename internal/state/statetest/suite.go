@@ -173,6 +173,39 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 			t.Fatal("channel not closed after cancel")
 		}
 	})
+	t.Run("SlowSubscriberClosed", func(t *testing.T) {
+		pub, sub := newStore(t), newStore(t)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		c, err := sub.Subscribe(sctx, k("slow"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Nobody reads c: past its buffer a message is lost, and the
+		// channel must close rather than leave the loss unknown.
+		const sent = 2000
+		for i := range sent {
+			if err := pub.Publish(ctx, k("slow"), []byte(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := 0
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case _, ok := <-c:
+				if !ok {
+					if got >= sent {
+						t.Fatalf("closed after all %d messages arrived", got)
+					}
+					return
+				}
+				got++
+			case <-deadline:
+				t.Fatalf("got %d of %d messages and the channel is still open", got, sent)
+			}
+		}
+	})
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(ctx); err != nil {
 			t.Fatal(err)
