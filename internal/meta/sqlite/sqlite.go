@@ -42,7 +42,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// As many idle as open: database/sql keeps two idle by default, so
+	// under load every other query opened a connection (a file open, the
+	// pragmas, and each prepared statement prepared again) and closed it.
 	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db}
 	s.puts.Write = s.putObjects
