@@ -129,6 +129,31 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			assertAbsent(t, s, digest(data[:999]))
 		}
 	})
+	// With both digest and size known a store may upload in one step
+	// (s3's direct PUT): still nothing wrong or partial may be stored.
+	t.Run("KnownDigestAndSizeMismatchStoresNothing", func(t *testing.T) {
+		s := newStore(t)
+		data := randBytes(t, 1000)
+		wrong := digest(append([]byte{1}, data[1:]...))
+		if _, err := s.Put(ctx, bytes.NewReader(data), blob.Expect{SHA256: wrong, Size: 1000}); !errors.Is(err, blob.ErrDigestMismatch) {
+			t.Fatalf("wrong digest: err = %v, want digest mismatch", err)
+		}
+		assertAbsent(t, s, wrong)
+		assertAbsent(t, s, digest(data))
+		for _, src := range [][]byte{data[:999], append(data[:1000:1000], 'x')} { // shorter, then longer
+			want := blob.Expect{SHA256: digest(data), Size: 1000}
+			if _, err := s.Put(ctx, bytes.NewReader(src), want); !errors.Is(err, blob.ErrSizeMismatch) {
+				t.Fatalf("%d bytes for 1000: err = %v, want size mismatch", len(src), err)
+			}
+			assertAbsent(t, s, digest(data))
+		}
+		if info, err := s.Put(ctx, bytes.NewReader(data), blob.Expect{SHA256: digest(data), Size: 1000}); err != nil || info.Size != 1000 {
+			t.Fatalf("right bytes: %+v %v", info, err)
+		}
+		if got := readAll(t, s, digest(data)); !bytes.Equal(got, data) {
+			t.Fatal("content differs")
+		}
+	})
 	t.Run("ReaderErrorStoresNothing", func(t *testing.T) {
 		s := newStore(t)
 		data := randBytes(t, 50_000)
