@@ -70,10 +70,15 @@ func (e *Engine) announce(ctx context.Context, key string) {
 	if e.PubSub == nil {
 		return
 	}
-	if err := e.PubSub.Publish(context.WithoutCancel(ctx), InvalidateChannel, []byte(e.id+"\x01"+key)); err != nil {
+	if err := e.publishRow(context.WithoutCancel(ctx), key); err != nil {
 		e.unsent.add(key)
 		e.Log.Warn("row invalidation not sent yet; sending it again every second", "err", err)
 	}
+}
+
+// publishRow sends one invalidation, marked as this replica's.
+func (e *Engine) publishRow(ctx context.Context, key string) error {
+	return e.PubSub.Publish(ctx, InvalidateChannel, []byte(e.id+"\x01"+key))
 }
 
 // resend sends the invalidations that failed, every second until ctx ends.
@@ -87,7 +92,7 @@ func (e *Engine) resend(ctx context.Context) {
 		case <-t.C:
 		}
 		for _, key := range e.unsent.take() {
-			if err := e.PubSub.Publish(ctx, InvalidateChannel, []byte(e.id+"\x01"+key)); err != nil {
+			if err := e.publishRow(ctx, key); err != nil {
 				e.unsent.add(key)
 			}
 		}
