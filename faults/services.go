@@ -98,7 +98,9 @@ func startServices(dir, root string) (*services, error) {
 	s3Addr := freeAddr()
 	s3dir := filepath.Join(dir, "s3")
 	os.MkdirAll(s3dir, 0o755)
-	if s.s3, err = newService(dir, "versitygw", s3Addr, filepath.Join(root, "bin", "versitygw"), "--port", s3Addr, "posix", s3dir); err != nil {
+	// Keep-alive as production S3 does: a restart then also breaks the
+	// proxy's pooled connections.
+	if s.s3, err = newService(dir, "versitygw", s3Addr, filepath.Join(root, "bin", "versitygw"), "--port", s3Addr, "--keep-alive", "--quiet", "posix", s3dir); err != nil {
 		return nil, err
 	}
 	os.Setenv("ROOT_ACCESS_KEY", "faultskey")

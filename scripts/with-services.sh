@@ -29,8 +29,10 @@ if [ -z "${ARTIFACTAPI_TEST_S3:-}" ]; then
   s3dir=$(mktemp -d)
   port=17070
   while up "$port"; do port=$((port + 1)); done
+  # Keep-alive as every production S3 does (versitygw closes each
+  # connection by default), and no line logged per request.
   ROOT_ACCESS_KEY=testkey ROOT_SECRET_KEY=testsecret12345 \
-    bin/versitygw --port "127.0.0.1:$port" posix "$s3dir" >"$s3dir.log" 2>&1 &
+    bin/versitygw --port "127.0.0.1:$port" --keep-alive --quiet posix "$s3dir" >"$s3dir.log" 2>&1 &
   vgw=$!
   trap 'kill $vgw 2>/dev/null; wait $vgw 2>/dev/null; rm -rf "$s3dir" "$s3dir.log"' EXIT
   for _ in $(seq 100); do up "$port" && break; sleep 0.1; done

@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -110,4 +114,94 @@ func TestDirectPutsAndTheirFallback(t *testing.T) {
 			t.Fatalf("direct=%v: read %q", direct, got)
 		}
 	}
+}
+
+// Concurrent uploads keep their connections for the next ones: minio-go's
+// default of 16 idle connections per host made every upload past the 16th
+// dial again.
+func TestConcurrentUploadsReuseConnections(t *testing.T) {
+	srv := testenv.S3(t)
+	dials := countingForwarder(t, srv.Endpoint)
+	s, err := New(context.Background(), Config{Endpoint: dials.addr, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		Region: "us-east-1", Bucket: testenv.Unique("t-")}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 48
+	round := func(r int) int64 {
+		before := dials.n.Load()
+		var all sync.WaitGroup
+		all.Add(n)
+		var done sync.WaitGroup
+		for i := range n {
+			done.Go(func() {
+				data := fmt.Appendf(nil, "upload %d of round %d", i, r)
+				sum := sha256.Sum256(data)
+				// Every upload holds its connection until all n are open.
+				src := &gatedReader{data: data, all: &all}
+				if _, err := s.Put(context.Background(), src, blob.Expect{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		done.Wait()
+		return dials.n.Load() - before
+	}
+	if first := round(1); first < n-4 {
+		t.Fatalf("first round of %d concurrent uploads dialled %d connections", n, first)
+	}
+	if again := round(2); again > 2 {
+		t.Fatalf("second round of %d concurrent uploads dialled %d new connections, want the first round's reused", n, again)
+	}
+}
+
+type gatedReader struct {
+	data []byte
+	all  *sync.WaitGroup
+	once sync.Once
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	g.once.Do(func() { g.all.Done(); g.all.Wait() })
+	if len(g.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, g.data)
+	g.data = g.data[n:]
+	return n, nil
+}
+
+type forwarder struct {
+	addr string
+	n    atomic.Int64
+}
+
+// countingForwarder relays TCP to target and counts the connections made.
+func countingForwarder(t *testing.T, target string) *forwarder {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	f := &forwarder{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.n.Add(1)
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(up, c)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	return f
 }
