@@ -102,6 +102,10 @@ type Options struct {
 	// MemoryCache bounds the small objects kept in memory for hits
 	// (default 64 MiB; negative: none).
 	MemoryCache int64
+	// Alone says no other process shares the cache (the in-process state
+	// store): every commit that can race a fill is this engine's own and
+	// is in its row cache, so a fill looks there, not in the database.
+	Alone bool
 }
 
 // Deps are the engine's collaborators.

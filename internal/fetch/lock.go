@@ -45,9 +45,20 @@ func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, e
 // committed returns the object if someone else stored it (or refreshed the
 // stale copy) since this fill began.
 func (e *Engine) committed(ctx context.Context, f *fill) *meta.Object {
-	obj, err := e.Objects.GetObject(ctx, f.rem.Name, f.path)
-	if err != nil {
-		return nil
+	var obj meta.Object
+	if e.opt.Alone {
+		// A database read per fill was 7% of a cold fill's CPU.
+		o, ok := e.rows.get(f.key, time.Now())
+		if !ok {
+			return nil
+		}
+		obj = o
+	} else {
+		o, err := e.Objects.GetObject(ctx, f.rem.Name, f.path)
+		if err != nil {
+			return nil
+		}
+		obj = o
 	}
 	if f.stale == nil || obj.FetchedAt.After(f.stale.FetchedAt) {
 		return &obj

@@ -1,0 +1,37 @@
+package fetch
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+// A fill that raced another's commit serves that commit. Alone, the
+// engine finds it in its own row cache; shared with other replicas, only
+// the database knows.
+func TestFillFindsARacingCommit(t *testing.T) {
+	ctx := context.Background()
+	for _, alone := range []bool{true, false} {
+		e, ms, _ := newEngine(t)
+		e.opt.Alone = alone
+		rem := digestRemote(t, "http://127.0.0.1:1")
+		f := &fill{key: cacheKey(rem.Name, "p"), rem: rem, path: "p"}
+		if lk, obj, err := e.lock(ctx, f); err != nil || obj != nil {
+			t.Fatalf("alone=%v: nothing committed yet, but lock found %v (%v)", alone, obj, err)
+		} else {
+			lk.Unlock(ctx)
+		}
+		now := time.Now().UTC()
+		row := meta.Object{Remote: rem.Name, Path: "p", SHA256: "ab", Size: 1, FetchedAt: now, ExpiresAt: now.Add(time.Hour), LastAccess: now}
+		if alone {
+			e.rows.put(f.key, row) // what this engine's own commit leaves
+		} else if err := ms.PutObject(ctx, row); err != nil { // another replica's
+			t.Fatal(err)
+		}
+		if _, obj, err := e.lock(ctx, f); err != nil || obj == nil || obj.SHA256 != "ab" {
+			t.Fatalf("alone=%v: the racing commit was not found: %v (%v)", alone, obj, err)
+		}
+	}
+}
