@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,7 +193,8 @@ func New(d Deps, opt Options) (*Engine, error) {
 }
 
 // Close cancels the fills in flight (their clients are aborted, nothing is
-// stored) and waits for them, so backends can be closed after it.
+// stored) and waits for them, so backends can be closed after it. A fill
+// storing bytes its clients already have finishes storing them.
 func (e *Engine) Close() {
 	e.stop()
 	e.fills.Wait()
@@ -228,7 +230,7 @@ func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path)
 // nothing was written yet; a failure after the headers went out aborts
 // the connection, so a client never takes a short body for a whole one.
 func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path, self string) (format.Outcome, error) {
-	c, err := e.cached(r.Context(), rem, path)
+	c, err := e.settled(r.Context(), rem, path)
 	if err != nil {
 		if c.remembered {
 			w.Header().Set("X-Cache", string(format.Hit))
@@ -315,6 +317,38 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 	return cacheState{}, errDBDown
 }
 
+// settled is what the cache knows of path once a fill of it that is
+// storing bytes its clients already have (for milliseconds) is done: a
+// request that comes right after a download finished is answered as one
+// a moment later would be (a hit, or a revalidation of a mutable path),
+// not joined to the fill that served the download. A hit never waits.
+func (e *Engine) settled(ctx context.Context, rem *registry.Remote, path string) (cacheState, error) {
+	c, err := e.cached(ctx, rem, path)
+	if err != nil || c.hit != nil {
+		return c, err
+	}
+	key := cacheKey(rem.Name, path)
+	e.mu.Lock()
+	f := e.inflight[key]
+	e.mu.Unlock()
+	if f == nil {
+		// It may have finished since the lookup: its row is in memory.
+		if o, ok := e.rows.get(key, time.Now()); ok && (c.stale == nil || o.FetchedAt.After(c.stale.FetchedAt)) {
+			return e.cached(ctx, rem, path)
+		}
+		return c, err
+	}
+	if !f.isVerified() {
+		return c, err
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return cacheState{}, apierr.New(apierr.ErrUpstreamTimeout, "%s: client left while %s was being stored", rem.Name, path)
+	}
+	return e.cached(ctx, rem, path)
+}
+
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
 var ErrBlobMissing = format.ErrBlobMissing
 
@@ -339,6 +373,10 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 // Evict removes cached objects (one path, a prefix, or all when both are
 // empty) and the blobs no other row refers to.
 func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, error) {
+	// Every fill storing now, not only those in scope: one of another
+	// remote may be about to refer to a blob this eviction would find
+	// unreferenced.
+	e.Settle(ctx, "", "", "")
 	gone, err := e.Objects.DeleteObjects(ctx, remote, path, prefix)
 	if err != nil {
 		return 0, err
@@ -358,6 +396,30 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 		e.Events.Publish(events.Event{Type: events.Evict, Remote: remote, Path: path + prefix, Count: len(gone)})
 	}
 	return len(gone), nil
+}
+
+// Settle waits for the fills in scope (a path, a prefix, a remote or
+// all) whose clients already have their bytes and which are storing them
+// now (milliseconds): an eviction or a listing asked for after a download
+// finished must find what it stored.
+func (e *Engine) Settle(ctx context.Context, remote, path, prefix string) {
+	e.mu.Lock()
+	var storing []*fill
+	for _, f := range e.inflight {
+		in := remote == "" || f.rem.Name == remote && (path == "" && prefix == "" || path != "" && f.path == path ||
+			prefix != "" && strings.HasPrefix(f.path, prefix))
+		if in && f.isVerified() {
+			storing = append(storing, f)
+		}
+	}
+	e.mu.Unlock()
+	for _, f := range storing {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // dropIfUnused deletes a blob no metadata row refers to any more.

@@ -36,8 +36,9 @@ type fill struct {
 	class   format.Class
 	stale   *meta.Object
 
-	ready chan struct{} // closed once outcome (and, for a stream, file and header) are set
-	done  chan struct{} // closed once obj or err is final
+	ready    chan struct{} // closed once outcome (and, for a stream, file and header) are set
+	verified chan struct{} // closed once a streamed body is whole and matched every check
+	done     chan struct{} // closed once obj or err is final
 
 	outcome outcome
 	status  int // upstream status for outcomeNotFound
@@ -141,13 +142,32 @@ func (e *Engine) abandoned(f *fill) {
 	})
 }
 
-func (f *fill) isDone() bool {
+func (f *fill) isDone() bool { return closed(f.done) }
+
+// isVerified reports whether the streamed body is whole and verified: it
+// may be served to its end, whether or not storing it then succeeds.
+func (f *fill) isVerified() bool { return closed(f.verified) }
+
+func closed(c chan struct{}) bool {
 	select {
-	case <-f.done:
+	case <-c:
 		return true
 	default:
 		return false
 	}
+}
+
+// fetching counts the fills still receiving from their upstream, which
+// is what MaxFills bounds (connections, spool space): one that has all
+// its bytes verified is only storing them. The caller holds e.mu.
+func (e *Engine) fetching() int {
+	n := 0
+	for _, f := range e.inflight {
+		if !f.isVerified() {
+			n++
+		}
+	}
+	return n
 }
 
 // join attaches the caller to the fill of key, starting one if none runs
@@ -158,13 +178,13 @@ func (e *Engine) join(rem *registry.Remote, path string, class format.Class, sta
 	defer e.mu.Unlock()
 	f := e.inflight[key]
 	if f == nil {
-		if len(e.inflight) >= e.opt.MaxFills {
+		if n := e.fetching(); n >= e.opt.MaxFills {
 			e.Metrics.FillsRefused.Inc()
-			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", len(e.inflight))
+			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", n)
 		}
 		rewrite := class.Kind == format.Index && rem.Type.Rewriter != nil
 		f = &fill{key: key, started: time.Now(), rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite,
-			ready: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1, abandon: e.abandoned}
+			ready: make(chan struct{}), verified: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1, abandon: e.abandoned}
 		ctx, cancel := context.WithCancelCause(e.base)
 		f.cancel = cancel
 		e.inflight[key] = f

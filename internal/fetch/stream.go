@@ -86,6 +86,22 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	if verr != nil {
 		return apierr.New(apierr.ErrUpstream, "%s: refusing %s: %v", f.rem.Name, f.path, verr)
 	}
+	// When it was fetched (and, for LRU eviction, last used) is now, not
+	// once it is stored: fills that follow one another keep their order.
+	now := time.Now().UTC()
+	if f.class.Kind == format.Artifact {
+		// The clients may have the last byte now: what they got is what
+		// every check expects. Storing it (fsyncs, rename, the row, an
+		// S3 upload) is the cache's business, and was most of a cold
+		// miss's latency. Indexes are still stored first: the next
+		// request (an artifact they list) is checked against them.
+		close(f.verified)
+		// Bytes a client already has are stored even if every client
+		// left or the server is shutting down (Engine.Close waits).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), e.opt.FillTimeout)
+		defer cancel()
+	}
 	if f.rewrite {
 		rewritten, rinfo, err := e.rewrite(f.rem.Type.Rewriter, f, spool)
 		if err != nil {
@@ -102,7 +118,6 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
 	}
 	committed = e.adopter != nil
-	now := time.Now().UTC()
 	mutable := f.class.Mutable
 	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
 		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),

@@ -93,8 +93,9 @@ func missHeaders(h, upstream http.Header, size int64) {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // streamBody sends the spool as it grows. The last byte is held back until
-// the fill has verified and committed, so a client never receives a whole
-// body that turned out to be wrong; on failure the connection is aborted.
+// the fill has verified the body, so a client never receives a whole body
+// that turned out to be wrong; on failure before that the connection is
+// aborted. A verified body goes out whole even if storing it then fails.
 func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -105,18 +106,20 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 	var off int64
 	started := false
 	for {
+		verified := f.isVerified()
 		finished := f.isDone()
 		written, progress := f.snapshot()
-		if finished && f.err != nil {
+		if finished && f.err != nil && !verified {
 			if !started {
 				return f.err // nothing sent yet: a clean error response
 			}
 			e.Log.Warn("aborting client: fill failed mid-stream", "remote", f.rem.Name, "path", f.path, "sent", off)
 			panic(http.ErrAbortHandler)
 		}
+		whole := verified || finished
 		limit := written
-		if !finished {
-			limit-- // hold back the final byte until commit
+		if !whole {
+			limit-- // hold back the final byte until verified
 		}
 		if off < limit {
 			n, err := f.file.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
@@ -138,7 +141,7 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 			off += int64(n)
 			continue
 		}
-		if finished {
+		if whole {
 			if !started {
 				e.streamHeaders(w, f)
 				w.WriteHeader(http.StatusOK)
@@ -150,6 +153,7 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 		}
 		select {
 		case <-progress:
+		case <-f.verified:
 		case <-f.done:
 		case <-ctx.Done():
 			return nil
@@ -163,7 +167,7 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 // deserves. Types whose clients need headers only known once the bytes are
 // whole (a docker manifest's digest) use it instead of Serve.
 func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (meta.Object, format.Outcome, error) {
-	c, err := e.cached(ctx, rem, path)
+	c, err := e.settled(ctx, rem, path)
 	switch {
 	case err != nil && c.remembered:
 		return meta.Object{}, format.Hit, err

@@ -59,6 +59,7 @@ func TestJanitorEvictsLeastRecentlyUsed(t *testing.T) {
 	for _, p := range []string{"a", "b"} {
 		h.get("/api/v1/remote/s/g" + p)
 	}
+	h.objects("s") // listing waits for them to be stored
 	// 5000 bytes in all, over 4500: the oldest (f3) goes.
 	if rep, err := h.app.Janitor.Sweep(context.Background()); err != nil || rep.OverGlobal != 1 {
 		t.Fatalf("sweep: %+v %v", rep, err)
@@ -85,6 +86,8 @@ func TestJanitorUnusedDaysAndOrphans(t *testing.T) {
 	h.remote("keep", up.URL, nil)
 	h.get("/api/v1/remote/old/f1")
 	h.get("/api/v1/remote/keep/f2")
+	h.objects("old") // listing waits for both to be stored: their blobs are no orphans
+	h.objects("keep")
 	orphan, err := h.app.Blobs.Put(context.Background(), strings.NewReader("left by a crash"), blob.Expect{Size: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +124,11 @@ func TestFreeSpaceReserve(t *testing.T) {
 	h.remote("r", up.URL, nil)
 	if resp, _, _ := h.get("/api/v1/remote/r/f1"); resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
+	}
+	// Stored (listing waits for it) before a second server opens the
+	// data dir and clears its temps.
+	if len(h.objects("r")) != 1 {
+		t.Fatal("f1 not stored")
 	}
 	full := newHarness(t, map[string]string{"CACHE_MIN_FREE": "4000000TB", "DATA_DIR": h.dir})
 	_ = full

@@ -1,0 +1,94 @@
+package fetch
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/blob"
+	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+	"github.com/artifactapi/artifactapi/internal/format"
+	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/registry"
+)
+
+// gatedStore stores nothing until its gate opens.
+type gatedStore struct {
+	*blobfs.Store
+	gate chan struct{}
+}
+
+func (g gatedStore) Adopt(ctx context.Context, path string, info blob.Info) error {
+	<-g.gate
+	return g.Store.Adopt(ctx, path, info)
+}
+
+// kindType names "index" an index and anything else an artifact.
+type kindType struct{}
+
+func (kindType) Name() string { return "kind" }
+func (kindType) Classify(p string) (format.Class, error) {
+	if p == "index" {
+		return format.Class{Kind: format.Index}, nil
+	}
+	return format.Class{Kind: format.Artifact}, nil
+}
+
+// An artifact's clients get its last byte once it is verified, while it
+// is still being stored; a request that comes meanwhile waits and is a
+// hit. An index is stored before its last byte goes.
+func TestArtifactServedWhileStored(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) }))
+	defer up.Close()
+	gate := make(chan struct{})
+	e, ms, _ := newEngineOver(t, func(s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
+	rem, err := registry.Compile(meta.Remote{Name: "k", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(kindType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(path string) <-chan *httptest.ResponseRecorder {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			w := httptest.NewRecorder()
+			if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
+				t.Error(path, err)
+			}
+			done <- w
+		}()
+		return done
+	}
+	var w *httptest.ResponseRecorder
+	select {
+	case w = <-serve("artifact"):
+	case <-time.After(10 * time.Second):
+		t.Fatal("an artifact's client waited for the store")
+	}
+	if w.Body.String() != "bytes of /artifact" || w.Header().Get("X-Cache") != "MISS" {
+		t.Fatalf("artifact: %q %s", w.Body.String(), w.Header().Get("X-Cache"))
+	}
+	if _, err := ms.GetObject(context.Background(), "k", "artifact"); err != meta.ErrNotFound {
+		t.Fatalf("stored before the gate opened: %v", err)
+	}
+	again := serve("artifact")
+	index := serve("index")
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case w := <-again:
+		t.Fatalf("a request while the artifact is stored answered before it was: %s", w.Header().Get("X-Cache"))
+	case w := <-index:
+		t.Fatalf("an index was served before it was stored: %q", w.Body.String())
+	default:
+	}
+	close(gate)
+	if w := <-again; w.Body.String() != "bytes of /artifact" || w.Header().Get("X-Cache") != "HIT" {
+		t.Fatalf("artifact again: %q %s", w.Body.String(), w.Header().Get("X-Cache"))
+	}
+	if w := <-index; w.Body.String() != "bytes of /index" {
+		t.Fatalf("index: %q", w.Body.String())
+	}
+	if _, err := ms.GetObject(context.Background(), "k", "index"); err != nil {
+		t.Fatalf("index served but not stored: %v", err)
+	}
+}
