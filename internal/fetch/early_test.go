@@ -38,12 +38,14 @@ func (kindType) Classify(p string) (format.Class, error) {
 
 // An artifact's clients get its last byte once it is verified, while it
 // is still being stored; a request that comes meanwhile waits and is a
-// hit. An index is stored before its last byte goes.
+// hit. An index is stored before its last byte goes, and so is an
+// artifact when too many fills are storing already.
 func TestArtifactServedWhileStored(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) }))
 	defer up.Close()
 	gate := make(chan struct{})
 	e, ms, _ := newEngineOver(t, func(s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
+	e.storing = make(chan struct{}, 1) // one fill may store behind its clients
 	rem, err := registry.Compile(meta.Remote{Name: "k", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(kindType{}))
 	if err != nil {
 		t.Fatal(err)
@@ -73,17 +75,23 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	}
 	again := serve("artifact")
 	index := serve("index")
+	other := serve("other") // no place left to store behind its clients
 	time.Sleep(50 * time.Millisecond)
 	select {
 	case w := <-again:
 		t.Fatalf("a request while the artifact is stored answered before it was: %s", w.Header().Get("X-Cache"))
 	case w := <-index:
 		t.Fatalf("an index was served before it was stored: %q", w.Body.String())
+	case w := <-other:
+		t.Fatalf("a second artifact was served whole with the one place to store behind taken: %q", w.Body.String())
 	default:
 	}
 	close(gate)
 	if w := <-again; w.Body.String() != "bytes of /artifact" || w.Header().Get("X-Cache") != "HIT" {
 		t.Fatalf("artifact again: %q %s", w.Body.String(), w.Header().Get("X-Cache"))
+	}
+	if w := <-other; w.Body.String() != "bytes of /other" {
+		t.Fatalf("other: %q", w.Body.String())
 	}
 	if w := <-index; w.Body.String() != "bytes of /index" {
 		t.Fatalf("index: %q", w.Body.String())

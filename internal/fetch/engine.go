@@ -136,7 +136,8 @@ type Engine struct {
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
-	id       string // tells this engine's invalidations from other replicas'
+	storing  chan struct{} // a place per fill storing what its clients have (storeSlot)
+	id       string        // tells this engine's invalidations from other replicas'
 	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
 	base  context.Context
@@ -176,7 +177,8 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.Client == nil {
 		opt.Client = NewClient(false)
 	}
-	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0))}
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
+		storing: make(chan struct{}, opt.MaxFills)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {

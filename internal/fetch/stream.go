@@ -49,7 +49,11 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
 	}
 	bufp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bufp)
+	defer func() {
+		if bufp != nil {
+			copyBufs.Put(bufp)
+		}
+	}()
 	buf := *bufp
 	report := progressReporter(e.Events, f)
 	var got int64
@@ -89,7 +93,10 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	// When it was fetched (and, for LRU eviction, last used) is now, not
 	// once it is stored: fills that follow one another keep their order.
 	now := time.Now().UTC()
-	if f.class.Kind == format.Artifact {
+	copyBufs.Put(bufp) // storing can take a while: the buffer is done with
+	bufp = nil
+	if f.class.Kind == format.Artifact && e.storeSlot() {
+		defer func() { <-e.storing }()
 		// The clients may have the last byte now: what they got is what
 		// every check expects. Storing it (fsyncs, rename, the row, an
 		// S3 upload) is the cache's business, and was most of a cold
@@ -147,6 +154,19 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 }
 
 var errIdle = errors.New("upstream idle")
+
+// storeSlot takes one of MaxFills places for a fill storing bytes its
+// clients already have. With none left (the store is slower than the
+// upstreams), the fill's clients wait for it to be stored, as before:
+// the fills behind stay bounded, and so do their goroutines and spools.
+func (e *Engine) storeSlot() bool {
+	select {
+	case e.storing <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
 
 // copyBufs are the fills' read buffers: allocating 256 KiB for every fill
 // of a 2 KB file was most of what a small miss allocated.
