@@ -23,9 +23,9 @@ import (
 // Engine is the part of the fetch engine the API drives.
 type Engine interface {
 	Evict(ctx context.Context, remote, path, prefix string) (int, error)
-	// Settle waits for the fills under prefix that are storing bytes
-	// their clients already have.
-	Settle(ctx context.Context, remote, path, prefix string)
+	// Settle waits for the fills of remote under prefix that are storing
+	// bytes their clients already have.
+	Settle(ctx context.Context, remote, prefix string)
 	Probe(ctx context.Context, rem *registry.Remote, path string) (fetch.ProbeResult, error)
 }
 

@@ -55,7 +55,7 @@ func (a *API) listObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	// A download that just finished is listed, though its fill may still
 	// be storing it.
-	a.Engine.Settle(r.Context(), name, "", q.Get("prefix"))
+	a.Engine.Settle(r.Context(), name, q.Get("prefix"))
 	objs, err := a.Store.ListObjects(r.Context(), name, q.Get("prefix"), after, limit+1)
 	if err != nil {
 		a.fail(w, r, err)

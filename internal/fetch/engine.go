@@ -378,7 +378,7 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 	// Every fill storing now, not only those in scope: one of another
 	// remote may be about to refer to a blob this eviction would find
 	// unreferenced.
-	e.Settle(ctx, "", "", "")
+	e.Settle(ctx, "", "")
 	gone, err := e.Objects.DeleteObjects(ctx, remote, path, prefix)
 	if err != nil {
 		return 0, err
@@ -400,16 +400,15 @@ func (e *Engine) Evict(ctx context.Context, remote, path, prefix string) (int, e
 	return len(gone), nil
 }
 
-// Settle waits for the fills in scope (a path, a prefix, a remote or
-// all) whose clients already have their bytes and which are storing them
-// now (milliseconds): an eviction or a listing asked for after a download
-// finished must find what it stored.
-func (e *Engine) Settle(ctx context.Context, remote, path, prefix string) {
+// Settle waits for the fills of remote under prefix (every remote's when
+// remote is empty) whose clients already have their bytes and which are
+// storing them now (milliseconds): an eviction or a listing asked for
+// after a download finished must find what it stored.
+func (e *Engine) Settle(ctx context.Context, remote, prefix string) {
 	e.mu.Lock()
 	var storing []*fill
 	for _, f := range e.inflight {
-		in := remote == "" || f.rem.Name == remote && (path == "" && prefix == "" || path != "" && f.path == path ||
-			prefix != "" && strings.HasPrefix(f.path, prefix))
+		in := remote == "" || f.rem.Name == remote && strings.HasPrefix(f.path, prefix)
 		if in && f.isVerified() {
 			storing = append(storing, f)
 		}

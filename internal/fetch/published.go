@@ -53,7 +53,7 @@ func (e *Engine) published(ctx context.Context, rem *registry.Remote, path strin
 	}
 	// An index a client just downloaded may still be being stored: the
 	// artifact it asks for next is checked against it.
-	e.Settle(ctx, rem.Name, "", "")
+	e.Settle(ctx, rem.Name, "")
 	var want blob.Expect
 	found := false
 	for _, index := range e.listedIn(ctx, rem.Name, class.ListedIn) {
