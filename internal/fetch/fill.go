@@ -249,7 +249,7 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		return nil
 	}
 	if lock != nil {
-		defer lock.Unlock(context.WithoutCancel(ctx))
+		defer e.unlockFill(context.WithoutCancel(ctx), lock, f)
 		stop := e.keepLock(ctx, lock)
 		defer stop()
 	}

@@ -10,14 +10,30 @@ import (
 	"github.com/artifactapi/artifactapi/internal/state"
 )
 
+// markHold is how long a fill's lock stays taken after the fill stored
+// its object (see unlockFill). It must outlast the moment between a miss's
+// lookup and its TryLock, which is micro- to milliseconds.
+const markHold = time.Second
+
 // lock takes the cross-replica fill lock, or waits for the replica that
-// holds it to commit. After taking it the store is checked again: the
-// object may have been committed between our miss and the lock.
+// holds it to commit.
+//
+// Taken at the first try for a first fill, the lock needs no second look
+// at the database: a first fill that stored the object holds its lock for
+// markHold after (see unlockFill), so a commit that landed after our
+// miss's lookup would have made TryLock fail. A fill that had to wait
+// looks again (the holder may have committed while it slept), and so do
+// revalidations, which are not marked: the next one may come at once.
+// The re-read was a database round trip per fill. Alone, it is a map
+// lookup: no marks.
 func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, error) {
 	backoff := 20 * time.Millisecond
-	for {
+	for first := true; ; first = false {
 		lk, err := e.State.TryLock(ctx, "fill:"+f.key, e.opt.LockTTL)
 		if err == nil {
+			if first && e.marks(f) {
+				return lk, nil, nil
+			}
 			if obj := e.committed(ctx, f); obj != nil {
 				lk.Unlock(ctx)
 				return nil, obj, nil
@@ -64,6 +80,20 @@ func (e *Engine) committed(ctx context.Context, f *fill) *meta.Object {
 		return &obj
 	}
 	return nil
+}
+
+// marks says whether f's lock is held as a mark once f stored its object.
+func (e *Engine) marks(f *fill) bool { return !e.opt.Alone && f.stale == nil }
+
+// unlockFill ends a fill's hold on its lock. A first fill that stored the
+// object keeps it for markHold, as a mark that the row is new: see lock.
+// Any other frees it at once, so the next try need not wait.
+func (e *Engine) unlockFill(ctx context.Context, lk state.Lock, f *fill) {
+	if f.obj != nil && e.marks(f) {
+		lk.Refresh(ctx, markHold)
+		return
+	}
+	lk.Unlock(ctx)
 }
 
 func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {

@@ -10,7 +10,8 @@ import (
 
 // A fill that raced another's commit serves that commit. Alone, the
 // engine finds it in its own row cache; shared with other replicas, only
-// the database knows.
+// the database knows. The racing fill holds its lock as a mark (unlockFill),
+// which is what sends this one to look.
 func TestFillFindsARacingCommit(t *testing.T) {
 	ctx := context.Background()
 	for _, alone := range []bool{true, false} {
@@ -18,10 +19,9 @@ func TestFillFindsARacingCommit(t *testing.T) {
 		e.opt.Alone = alone
 		rem := digestRemote(t, "http://127.0.0.1:1")
 		f := &fill{key: cacheKey(rem.Name, "p"), rem: rem, path: "p"}
-		if lk, obj, err := e.lock(ctx, f); err != nil || obj != nil {
+		other, obj, err := e.lock(ctx, f)
+		if err != nil || obj != nil || other == nil {
 			t.Fatalf("alone=%v: nothing committed yet, but lock found %v (%v)", alone, obj, err)
-		} else {
-			lk.Unlock(ctx)
 		}
 		now := time.Now().UTC()
 		row := meta.Object{Remote: rem.Name, Path: "p", SHA256: "ab", Size: 1, FetchedAt: now, ExpiresAt: now.Add(time.Hour), LastAccess: now}
@@ -30,8 +30,26 @@ func TestFillFindsARacingCommit(t *testing.T) {
 		} else if err := ms.PutObject(ctx, row); err != nil { // another replica's
 			t.Fatal(err)
 		}
-		if _, obj, err := e.lock(ctx, f); err != nil || obj == nil || obj.SHA256 != "ab" {
+		e.unlockFill(ctx, other, &fill{obj: &row})
+		if lk, obj, err := e.lock(ctx, f); err != nil || lk != nil || obj == nil || obj.SHA256 != "ab" {
 			t.Fatalf("alone=%v: the racing commit was not found: %v (%v)", alone, obj, err)
 		}
+	}
+}
+
+// A fill that failed frees its lock at once: the next one takes it
+// without waiting out the mark.
+func TestFailedFillFreesItsLock(t *testing.T) {
+	ctx := context.Background()
+	e, _, _ := newEngine(t)
+	rem := digestRemote(t, "http://127.0.0.1:1")
+	f := &fill{key: cacheKey(rem.Name, "p"), rem: rem, path: "p"}
+	lk, _, err := e.lock(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.unlockFill(ctx, lk, f) // nothing stored
+	if _, err := e.State.TryLock(ctx, "fill:"+f.key, time.Minute); err != nil {
+		t.Fatalf("a failed fill's lock is still held: %v", err)
 	}
 }
