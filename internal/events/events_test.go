@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +69,58 @@ func TestHitsAreSummedPerPathThenPerRemote(t *testing.T) {
 	}
 	if total["a"] != maxHitPaths+50 || total["b"] != 1 || summed == 0 || len(got) > 2*2+maxHitPaths {
 		t.Fatalf("many paths: %d events, totals %v, %d summed", len(got), total, summed)
+	}
+}
+
+// countingPubSub records what is published, and in how many calls.
+type countingPubSub struct {
+	mu    sync.Mutex
+	calls int
+	msgs  [][]byte
+}
+
+func (c *countingPubSub) Publish(_ context.Context, _ string, msgs ...[]byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	c.msgs = append(c.msgs, msgs...)
+	return nil
+}
+
+func (c *countingPubSub) Subscribe(context.Context, string) (<-chan []byte, error) { return nil, nil }
+
+// A burst of events goes out whole and in order, in far fewer round trips
+// than events.
+func TestBurstIsSentInOrderInBatches(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ps := &countingPubSub{}
+	bus := &Bus{ps: ps, replica: "r1", queue: make(chan Event, 4096), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	const n = 1000
+	for i := range n {
+		bus.Publish(Event{Type: FetchFinished, Remote: "a", Path: fmt.Sprint(i)})
+	}
+	go bus.run(ctx) // started after the burst queued, as under load
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ps.mu.Lock()
+		got, calls := len(ps.msgs), ps.calls
+		ps.mu.Unlock()
+		if got == n {
+			if calls > n/maxBatch+1 {
+				t.Fatalf("%d events took %d publishes", n, calls)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events published", got, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, m := range ps.msgs {
+		var e Event
+		if err := json.Unmarshal(m, &e); err != nil || e.Path != fmt.Sprint(i) {
+			t.Fatalf("event %d: %s (%v)", i, m, err)
+		}
 	}
 }

@@ -22,7 +22,7 @@ const maxUnsent = 1024
 
 // PubSub is what cross-replica invalidation needs from the state store.
 type PubSub interface {
-	Publish(ctx context.Context, channel string, msg []byte) error
+	Publish(ctx context.Context, channel string, msgs ...[]byte) error
 	Subscribe(ctx context.Context, channel string) (<-chan []byte, error)
 }
 

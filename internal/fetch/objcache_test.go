@@ -55,14 +55,16 @@ type flakyPubSub struct {
 	sent  []string
 }
 
-func (p *flakyPubSub) Publish(_ context.Context, _ string, msg []byte) error {
+func (p *flakyPubSub) Publish(_ context.Context, _ string, msgs ...[]byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fails > 0 {
 		p.fails--
 		return errors.New("connection refused")
 	}
-	p.sent = append(p.sent, string(msg))
+	for _, m := range msgs {
+		p.sent = append(p.sent, string(m))
+	}
 	return nil
 }
 

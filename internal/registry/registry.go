@@ -24,7 +24,7 @@ type Source interface {
 
 // PubSub carries change notices.
 type PubSub interface {
-	Publish(ctx context.Context, channel string, msg []byte) error
+	Publish(ctx context.Context, channel string, msgs ...[]byte) error
 	Subscribe(ctx context.Context, channel string) (<-chan []byte, error)
 }
 

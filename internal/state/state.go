@@ -37,8 +37,9 @@ type Store interface {
 	// Incr adds one to the counter at key and returns the new value; a new
 	// counter expires ttl after its creation.
 	Incr(ctx context.Context, key string, ttl time.Duration) (int64, error)
-	// Publish sends msg to every current subscriber of channel, on every replica.
-	Publish(ctx context.Context, channel string, msg []byte) error
+	// Publish sends each of msgs, in order, to every current subscriber of
+	// channel, on every replica. Several go in one round trip.
+	Publish(ctx context.Context, channel string, msgs ...[]byte) error
 	// Subscribe delivers messages until ctx ends; the channel is then closed.
 	// It is also closed as soon as a message may have been lost (a broken
 	// connection, or a subscriber that fell behind: it never blocks

@@ -164,17 +164,19 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 }
 
 // Publish implements state.Store.
-func (s *Store) Publish(ctx context.Context, channel string, msg []byte) error {
+func (s *Store) Publish(ctx context.Context, channel string, msgs ...[]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for ch := range s.subs[channel] {
-		select {
-		case ch <- msg:
-		default:
-			// Behind: the message is lost and the publisher not kept
-			// waiting; closing says so.
-			delete(s.subs[channel], ch)
-			close(ch)
+	for _, msg := range msgs {
+		for ch := range s.subs[channel] {
+			select {
+			case ch <- msg:
+			default:
+				// Behind: the message is lost and the publisher not kept
+				// waiting; closing says so.
+				delete(s.subs[channel], ch)
+				close(ch)
+			}
 		}
 	}
 	return nil

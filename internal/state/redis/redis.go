@@ -132,9 +132,18 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	return incrScript.Run(ctx, s.rdb, []string{s.kv(key)}, ttl.Milliseconds()).Int64()
 }
 
-// Publish implements state.Store.
-func (s *Store) Publish(ctx context.Context, channel string, msg []byte) error {
-	return s.rdb.Publish(ctx, s.prefix+channel, msg).Err()
+// Publish implements state.Store: several messages are pipelined.
+func (s *Store) Publish(ctx context.Context, channel string, msgs ...[]byte) error {
+	if len(msgs) == 1 {
+		return s.rdb.Publish(ctx, s.prefix+channel, msgs[0]).Err()
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range msgs {
+			p.Publish(ctx, s.prefix+channel, m)
+		}
+		return nil
+	})
+	return err
 }
 
 // Subscribe implements state.Store. Unlike go-redis's own channel, which

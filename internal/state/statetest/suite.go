@@ -153,14 +153,20 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 		if err := pub.Publish(ctx, k("ch"), []byte("hello")); err != nil {
 			t.Fatal(err)
 		}
+		// Several in one call arrive each, in order.
+		if err := pub.Publish(ctx, k("ch"), []byte("one"), []byte("two"), []byte("three")); err != nil {
+			t.Fatal(err)
+		}
 		for i, c := range []<-chan []byte{c1, c2} {
-			select {
-			case m := <-c:
-				if string(m) != "hello" {
-					t.Fatalf("subscriber %d got %q", i, m)
+			for _, want := range []string{"hello", "one", "two", "three"} {
+				select {
+				case m := <-c:
+					if string(m) != want {
+						t.Fatalf("subscriber %d got %q, want %q", i, m, want)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatalf("subscriber %d got nothing, want %q", i, want)
 				}
-			case <-time.After(5 * time.Second):
-				t.Fatalf("subscriber %d got nothing", i)
 			}
 		}
 		cancel()
