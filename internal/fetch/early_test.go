@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -20,9 +21,9 @@ type gatedStore struct {
 	gate chan struct{}
 }
 
-func (g gatedStore) Adopt(ctx context.Context, path string, info blob.Info) error {
+func (g gatedStore) Adopt(ctx context.Context, f *os.File, info blob.Info) error {
 	<-g.gate
-	return g.Store.Adopt(ctx, path, info)
+	return g.Store.Adopt(ctx, f, info)
 }
 
 // kindType names "index" an index and anything else an artifact.

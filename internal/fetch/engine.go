@@ -44,10 +44,11 @@ type State interface {
 }
 
 // Adopter is a blob store that can commit a verified local file by rename,
-// so a fill writes its bytes to disk once.
+// so a fill writes its bytes to disk once. The file is written in TempDir
+// and not synced: the store makes it as durable as it needs.
 type Adopter interface {
 	TempDir() string
-	Adopt(ctx context.Context, path string, info blob.Info) error
+	Adopt(ctx context.Context, f *os.File, info blob.Info) error
 }
 
 // Breaker is the per-remote circuit breaker.

@@ -247,10 +247,7 @@ func (e *Engine) rewrite(rw format.Rewriter, f *fill, src *os.File) (*os.File, b
 
 func (e *Engine) commitBlob(ctx context.Context, spool *os.File, info blob.Info) error {
 	if e.adopter != nil {
-		if err := spool.Sync(); err != nil {
-			return err
-		}
-		return e.adopter.Adopt(ctx, spool.Name(), info)
+		return e.adopter.Adopt(ctx, spool, info)
 	}
 	_, err := e.Blobs.Put(ctx, io.NewSectionReader(spool, 0, info.Size), blob.Expect{SHA256: info.SHA256, Size: info.Size})
 	return err

@@ -78,20 +78,37 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.In
 	return info, s.commit(f.Name(), info.SHA256)
 }
 
-// Adopt commits a file the caller wrote in TempDir, synced and already
-// verified as info, by rename: the bytes are not copied a second time.
-func (s *Store) Adopt(ctx context.Context, path string, info blob.Info) error {
+// Adopt commits f, a file the caller wrote in TempDir and verified as
+// info, by rename: the bytes are not copied a second time. They are
+// synced first. The caller still closes f.
+func (s *Store) Adopt(ctx context.Context, f *os.File, info blob.Info) error {
+	return s.adopt(f, info, true)
+}
+
+// Keep is Adopt without the sync, for a store that is a cache of another
+// and checks, after a restart, what it finds (see tiered): a power cut
+// may leave a name whose bytes never reached the disk.
+func (s *Store) Keep(ctx context.Context, f *os.File, info blob.Info) error {
+	return s.adopt(f, info, false)
+}
+
+func (s *Store) adopt(f *os.File, info blob.Info, sync bool) error {
 	if !blob.ValidDigest(info.SHA256) {
 		return blob.ErrBadDigest
 	}
-	st, err := os.Stat(path)
+	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("adopt: %w", err)
 	}
 	if st.Size() != info.Size {
 		return fmt.Errorf("adopt: %w: want %d bytes, file has %d", blob.ErrSizeMismatch, info.Size, st.Size())
 	}
-	return s.commit(path, info.SHA256)
+	if sync {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("adopt: %w", err)
+		}
+	}
+	return s.commit(f.Name(), info.SHA256)
 }
 
 func (s *Store) commit(tmp, sha string) error {

@@ -54,17 +54,19 @@ func TestAdoptRenames(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := []byte("spooled bytes")
-	p := filepath.Join(s.TempDir(), "spool")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
+	f, err := os.Create(filepath.Join(s.TempDir(), "spool"))
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
+	f.Write(data)
 	h := blob.NewHasher()
 	h.Write(data)
 	info := h.Info()
-	if err := s.Adopt(context.Background(), p, blob.Info{SHA256: info.SHA256, Size: 3}); err == nil {
+	if err := s.Adopt(context.Background(), f, blob.Info{SHA256: info.SHA256, Size: 3}); err == nil {
 		t.Fatal("adopt with the wrong size succeeded")
 	}
-	if err := s.Adopt(context.Background(), p, info); err != nil {
+	if err := s.Adopt(context.Background(), f, info); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Stat(context.Background(), info.SHA256); err != nil || got != info {

@@ -58,10 +58,15 @@ func digest(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+func has(s *Store, sha string) bool {
+	ok, _ := s.touch(sha)
+	return ok
+}
+
 func waitLocal(t *testing.T, s *Store, sha string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for !s.touch(sha) {
+	for !has(s, sha) {
 		if time.Now().After(deadline) {
 			t.Fatal("no local copy was made")
 		}
@@ -105,10 +110,10 @@ func adopt(t *testing.T, s *Store, data []byte) blob.Info {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	f.Write(data)
-	f.Close()
 	info := blob.Info{SHA256: digest(data), Size: int64(len(data))}
-	if err := s.Adopt(context.Background(), f.Name(), info); err != nil {
+	if err := s.Adopt(context.Background(), f, info); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(f.Name()); !os.IsNotExist(err) {
@@ -139,7 +144,7 @@ func TestEvictionKeepsWithinBound(t *testing.T) {
 	if s.used > 10_000 {
 		t.Fatalf("local cache holds %d bytes, bound 10000", s.used)
 	}
-	if s.touch(infos[0].SHA256) {
+	if has(s, infos[0].SHA256) {
 		t.Fatal("the least recently used copy was kept")
 	}
 	// Evicted locally, still served from the shared store.
@@ -159,10 +164,56 @@ func TestRestartKeepsCopies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !again.touch(info.SHA256) || again.used != info.Size {
+	if !has(again, info.SHA256) || again.used != info.Size {
 		t.Fatalf("after restart: used %d, want %d", again.used, info.Size)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "tmp")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Local copies are not synced, so one found after a restart is read
+// through its digest before it is served: a power cut may have left the
+// name with other bytes. A whole one is then served locally; a broken one
+// is dropped and the shared store's served instead.
+func TestRestartChecksCopiesBeforeUse(t *testing.T) {
+	ctx := context.Background()
+	fs, _ := blobfs.New(t.TempDir())
+	shared := &counting{Store: fs}
+	dir := t.TempDir()
+	s, _ := New(shared, dir, 1<<20, quiet)
+	whole := adopt(t, s, []byte("written whole before the cut"))
+	broken := adopt(t, s, []byte("never reached the disk intact"))
+	local := filepath.Join(dir, "sha256", broken.SHA256[:2], broken.SHA256)
+	if err := os.WriteFile(local, make([]byte, broken.Size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(shared, dir, 1<<20, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		info        blob.Info
+		want        string
+		sharedOpens int64
+	}{{whole, "written whole before the cut", 0}, {broken, "never reached the disk intact", 1}} {
+		r, info, err := again.Open(ctx, c.info.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != c.want || info.Size != c.info.Size || shared.opens.Load() != c.sharedOpens {
+			t.Fatalf("got %q (%d bytes), shared opens %d; want %q from %d", got, info.Size, shared.opens.Load(), c.want, c.sharedOpens)
+		}
+	}
+	if ok, checked := again.touch(whole.SHA256); !ok || !checked {
+		t.Fatalf("the whole copy: kept %v, checked %v", ok, checked)
+	}
+	if _, err := os.Stat(local); err == nil {
+		if b, _ := os.ReadFile(local); !bytes.Equal(b, make([]byte, broken.Size)) {
+			return // copied again from the shared store: fine
+		}
+		t.Fatal("the broken copy is still there")
 	}
 }
