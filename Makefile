@@ -76,6 +76,7 @@ fmt:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/
 	scripts/install-nginx.sh
+	scripts/install-clients.sh
 	$(GO) build -o bin/bench ./bench
 	./bin/bench -bin bin/artifactapi -out BENCHMARKS.md
 	scripts/with-services.sh ./bin/bench -bin bin/artifactapi -scaleout -out BENCHMARKS.md -append
@@ -83,6 +84,7 @@ bench: build
 # The same load run with the proxy on PostgreSQL + Redis + S3 (versitygw).
 bench-scaleout: build
 	scripts/install-nginx.sh
+	scripts/install-clients.sh
 	$(GO) build -o bin/bench ./bench
 	scripts/with-services.sh ./bin/bench -bin bin/artifactapi -scaleout
 

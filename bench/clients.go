@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,14 +141,30 @@ func benchWheel(name, version string) (string, []byte) {
 	return name + "-" + version + "-py3-none-any.whl", buf.Bytes()
 }
 
+// workload is one real client's workload. run gets the base URL (or, for
+// skopeo, registry host and prefix) it works against.
+type workload struct {
+	name, typ, target string
+	bin               string // what must be installed
+	// upstream is the remote's base_url; direct is run's base straight at
+	// it; via is run's base through the remote named so.
+	upstream, direct string
+	via              func(remote string) string
+	run              func(base string) error
+}
+
 // clientRows times each client direct, through a cold remote and through
-// a warm one.
-func clientRows(t *clientTable, origin, pAddr, token string) {
-	clients := []struct {
-		name, typ, base, target string
-		run                     func(base string) error
-	}{
-		{"`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", func(base string) error {
+// a warm one: against the bench's origin, Debian's docker-registry for
+// skopeo, and the machine's npm registry (npm config get registry) for a
+// real-world install.
+func clientRows(t *clientTable, work, origin, pAddr, token string) {
+	viaAPI := func(name string) string { return "http://" + pAddr + "/api/v1/remote/" + name }
+	local := func(name, typ, base, target, bin string, run func(string) error) workload {
+		u := "http://" + origin + "/" + base
+		return workload{name: name, typ: typ, target: target, bin: bin, upstream: u, direct: u, via: viaAPI, run: run}
+	}
+	clients := []workload{
+		local("`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", "go", func(base string) error {
 			args := []string{"mod", "download", "-json"}
 			for i := range 50 {
 				args = append(args, fmt.Sprintf("bench.test/m%02d@v1.0.0", i))
@@ -155,14 +172,11 @@ func clientRows(t *clientTable, origin, pAddr, token string) {
 			tmp := mustTemp()
 			defer os.RemoveAll(tmp)
 			return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
-		}},
-		{"`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", func(base string) error {
-			tmp := mustTemp()
-			defer os.RemoveAll(tmp)
-			writeAt(filepath.Join(tmp, "package.json"), []byte(`{"name":"proj","version":"1.0.0"}`))
-			return command(tmp, nil, "npm", "install", "--registry", base+"/", "--cache", tmp+"/cache", "--no-audit", "--no-fund", "--package-lock=false", "app")
-		}},
-		{"`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", func(base string) error {
+		}),
+		local("`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", "npm", func(base string) error {
+			return npmInstall(base, "app")
+		}),
+		local("`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", "python3", func(base string) error {
 			tmp := mustTemp()
 			defer os.RemoveAll(tmp)
 			args := []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir", "download", "--no-deps", "-d", tmp, "--index-url", base + "/simple/"}
@@ -170,8 +184,8 @@ func clientRows(t *clientTable, origin, pAddr, token string) {
 				args = append(args, fmt.Sprintf("benchpkg%02d==1.0.0", i))
 			}
 			return command(tmp, []string{"PIP_CONFIG_FILE=/dev/null"}, "python3", args...)
-		}},
-		{"`helm repo add` and `helm pull` of 20 charts", "helm", "helmc", "≤ 1.2× / ≤ 1.05×", func(base string) error {
+		}),
+		local("`helm repo add` and `helm pull` of 20 charts", "helm", "helmc", "≤ 1.2× / ≤ 1.05×", helmBin(), func(base string) error {
 			tmp := mustTemp()
 			defer os.RemoveAll(tmp)
 			env := []string{"HELM_CACHE_HOME=" + tmp + "/c", "HELM_CONFIG_HOME=" + tmp + "/f", "HELM_DATA_HOME=" + tmp + "/d"}
@@ -184,32 +198,91 @@ func clientRows(t *clientTable, origin, pAddr, token string) {
 				}
 			}
 			return nil
-		}},
+		}),
 	}
-	for _, c := range clients {
-		bin := strings.Fields(strings.Trim(c.name, "`"))[0]
-		if bin == "helm" {
-			bin = helmBin()
-		} else if bin == "pip" {
-			bin = "python3"
-		}
-		if _, err := exec.LookPath(bin); err != nil {
+	if c, stop, ok := skopeoClient(work, pAddr); ok {
+		defer stop()
+		clients = append(clients, c)
+	}
+	if c, ok := realNPMClient(viaAPI); ok {
+		clients = append(clients, c)
+	}
+	for ci, c := range clients {
+		if _, err := exec.LookPath(c.bin); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s skipped: %v (scripts/install-clients.sh installs the clients)\n", c.name, err)
 			continue
 		}
-		direct := "http://" + origin + "/" + c.base
 		var ds, cs, ws []time.Duration
 		for i := range 3 {
-			ds = append(ds, mustTime(c.name, func() error { return c.run(direct) }))
-			name := fmt.Sprintf("c-%s-%d", c.typ, i)
-			api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":%q,"package_type":%q,"base_url":%q}`, name, c.typ, direct))
-			cs = append(cs, mustTime(c.name, func() error { return c.run("http://" + pAddr + "/api/v1/remote/" + name) }))
+			ds = append(ds, mustTime(c.name, func() error { return c.run(c.direct) }))
+			name := fmt.Sprintf("c%d-%s-%d", ci, c.typ, i)
+			api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":%q,"package_type":%q,"base_url":%q}`, name, c.typ, c.upstream))
+			cs = append(cs, mustTime(c.name, func() error { return c.run(c.via(name)) }))
 		}
 		for range 3 {
-			ws = append(ws, mustTime(c.name, func() error { return c.run("http://" + pAddr + "/api/v1/remote/c-" + c.typ + "-0") }))
+			ws = append(ws, mustTime(c.name, func() error { return c.run(c.via(fmt.Sprintf("c%d-%s-0", ci, c.typ))) }))
 		}
 		t.row(c.name, median(ds), median(cs), median(ws), c.target)
 	}
+}
+
+func npmInstall(registry string, pkgs ...string) error {
+	tmp := mustTemp()
+	defer os.RemoveAll(tmp)
+	writeAt(filepath.Join(tmp, "package.json"), []byte(`{"name":"proj","version":"1.0.0"}`))
+	args := append([]string{"install", "--registry", registry + "/", "--cache", tmp + "/cache", "--no-audit", "--no-fund", "--package-lock=false"}, pkgs...)
+	return command(tmp, nil, "npm", args...)
+}
+
+// skopeoClient pushes benchImage to a docker-registry of its own and
+// copies it to a directory: the layers in parallel, as a CI runner pulls
+// an image.
+func skopeoClient(work, pAddr string) (workload, func(), bool) {
+	for _, bin := range []string{"skopeo", "docker-registry"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: skopeo row skipped: %v (scripts/install-clients.sh installs it)\n", err)
+			return workload{}, nil, false
+		}
+	}
+	reg := startRegistry(work)
+	layout := filepath.Join(work, "image")
+	benchImage(layout)
+	policy := filepath.Join(work, "policy.json")
+	writeAt(policy, []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`))
+	check(command(work, nil, "skopeo", "--policy", policy, "copy", "--dest-tls-verify=false", "oci:"+layout+":1", "docker://"+reg.addr+"/bench/img:1"))
+	return workload{name: "`skopeo copy` of a 45 MB image (8 layers)", typ: "docker", target: "≤ 1.2× / ≤ 1.05×", bin: "skopeo",
+		upstream: "http://" + reg.addr, direct: reg.addr, via: func(remote string) string { return pAddr + "/" + remote },
+		run: func(base string) error {
+			tmp := mustTemp()
+			defer os.RemoveAll(tmp)
+			return command(tmp, nil, "skopeo", "--policy", policy, "copy", "--src-tls-verify=false", "docker://"+base+"/bench/img:1", "dir:"+tmp+"/img")
+		}}, reg.stop, true
+}
+
+// realNPMClient installs a front-end toolchain from the machine's npm
+// registry: hundreds of real packuments and tarballs from a remote
+// registry, the cold case a CI fleet's proxy sees most.
+func realNPMClient(via func(string) string) (workload, bool) {
+	out, err := exec.Command("npm", "config", "get", "registry").Output()
+	upstream := strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
+	if err != nil || upstream == "" {
+		fmt.Fprintln(os.Stderr, "bench: real npm registry row skipped: npm names no registry")
+		return workload{}, false
+	}
+	resp, err := http.Get(upstream + "/ms")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET /ms: %s", resp.Status)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: real npm registry row skipped: %s unreachable (%v)\n", upstream, err)
+		return workload{}, false
+	}
+	pkgs := []string{"vite", "react", "react-dom", "@vitejs/plugin-react", "typescript", "vitest"}
+	return workload{name: "`npm install " + strings.Join(pkgs, " ") + "` from the real npm registry", typ: "npm", target: "≤ 1.1× / –", bin: "npm",
+		upstream: upstream, direct: upstream, via: via, run: func(base string) error { return npmInstall(base, pkgs...) }}, true
 }
 
 func mustTemp() string {

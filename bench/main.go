@@ -136,7 +136,7 @@ func main() {
 	if *clients {
 		clientCorpus(files, origin.addr)
 		ct := &clientTable{}
-		clientRows(ct, origin.addr, pAddr, token)
+		clientRows(ct, work, origin.addr, pAddr, token)
 		md += "\nReal clients through ArtifactAPI and straight at the same origin (median of 3 runs, each with an empty client cache; every cold run on a remote of its own):\n\n" + ct.String()
 	}
 	fmt.Print(md)
