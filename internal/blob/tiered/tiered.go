@@ -71,7 +71,9 @@ func New(shared blob.Store, dir string, max int64, log *slog.Logger) (*Store, er
 		mod time.Time
 	}
 	var all []found
-	if err := local.Walk(func(sha string, size int64, mod time.Time) { all = append(all, found{entry{sha: sha, size: size}, mod}) }); err != nil {
+	if err := local.Walk(func(sha string, size int64, mod time.Time) {
+		all = append(all, found{entry{sha: sha, size: size}, mod})
+	}); err != nil {
 		return nil, fmt.Errorf("local blob cache: %w", err)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].mod.After(all[j].mod) })
