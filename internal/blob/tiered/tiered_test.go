@@ -192,6 +192,9 @@ func TestRestartChecksCopiesBeforeUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The broken copy is copied again in the background: it must be done
+	// before the folder is removed.
+	defer again.Close()
 	for _, c := range []struct {
 		info        blob.Info
 		want        string
