@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +25,11 @@ type gatedStore struct {
 func (g gatedStore) Adopt(ctx context.Context, f *os.File, info blob.Info) error {
 	<-g.gate
 	return g.Store.Adopt(ctx, f, info)
+}
+
+func (g gatedStore) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.Info, error) {
+	<-g.gate
+	return g.Store.Put(ctx, r, want)
 }
 
 // kindType names "index" an index and anything else an artifact.

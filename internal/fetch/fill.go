@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -44,7 +43,7 @@ type fill struct {
 	status  int // upstream status for outcomeNotFound
 	header  http.Header
 	size    int64 // -1 when the upstream did not say
-	file    *os.File
+	spool   spool
 
 	obj *meta.Object
 	err error
@@ -81,8 +80,8 @@ func (f *fill) release() {
 	f.refs--
 	last, alone := f.refs == 0, f.refs == 1
 	f.mu.Unlock()
-	if last && f.file != nil {
-		f.file.Close()
+	if last && f.spool != nil {
+		f.spool.Close()
 	}
 	if alone && f.abandon != nil && !f.isDone() {
 		f.abandon(f) // only the fill itself holds it now

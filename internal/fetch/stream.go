@@ -26,18 +26,13 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	if err != nil {
 		return err
 	}
-	spool, err := os.CreateTemp(e.opt.SpoolDir, "fill-*")
+	sp, err := e.newSpool(resp.ContentLength)
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			os.Remove(spool.Name())
-		}
-	}()
+	defer sp.discard()
 	f.mu.Lock() // the abandonment check reads size
-	f.file, f.size, f.header, f.outcome = spool, resp.ContentLength, keepHeaders(resp.Header), outcomeStream
+	f.spool, f.size, f.header, f.outcome = sp, resp.ContentLength, keepHeaders(resp.Header), outcomeStream
 	f.mu.Unlock()
 	close(f.ready)
 	e.Events.Publish(events.Event{Type: events.FetchStarted, Remote: f.rem.Name, Path: f.path, Size: f.size})
@@ -48,21 +43,15 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	if err != nil {
 		return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
 	}
-	bufp := copyBufs.Get().(*[]byte)
-	defer func() {
-		if bufp != nil {
-			copyBufs.Put(bufp)
-		}
-	}()
-	buf := *bufp
 	report := progressReporter(e.Events, f)
 	var got int64
 	for {
+		buf := sp.next()
 		n, rerr := body.Read(buf)
 		if n > 0 {
 			idle.Reset(e.opt.IdleTimeout)
-			if _, werr := spool.Write(buf[:n]); werr != nil {
-				return fmt.Errorf("spool write: %w", werr)
+			if err := sp.keep(n); err != nil {
+				return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
 			}
 			h.Write(buf[:n])
 			f.advance(n)
@@ -80,10 +69,11 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 			if errors.Is(context.Cause(ctx), errIdle) {
 				return apierr.New(apierr.ErrUpstreamTimeout, "%s: upstream sent nothing for %s", f.rem.Name, e.opt.IdleTimeout)
 			}
-			return apierr.New(apierr.ErrUpstream, "%s: upstream body failed after %d bytes: %v", f.rem.Name, h.Info().Size, rerr)
+			return apierr.New(apierr.ErrUpstream, "%s: upstream body failed after %d bytes: %v", f.rem.Name, got, rerr)
 		}
 	}
 	idle.Stop()
+	sp.copied()
 	info, verr := h.Verify()
 	e.Recorder.Fetched(f.rem.Name, info.Size)
 	e.Metrics.BytesFetched.WithLabelValues(f.rem.Name).Add(float64(info.Size))
@@ -93,8 +83,6 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	// When it was fetched (and, for LRU eviction, last used) is now, not
 	// once it is stored: fills that follow one another keep their order.
 	now := time.Now().UTC()
-	copyBufs.Put(bufp) // storing can take a while: the buffer is done with
-	bufp = nil
 	if f.class.Kind == format.Artifact && e.storeSlot() {
 		defer func() { <-e.storing }()
 		// The clients may have the last byte now: what they got is what
@@ -109,22 +97,22 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), e.opt.FillTimeout)
 		defer cancel()
 	}
+	stored := sp
 	if f.rewrite {
-		rewritten, rinfo, err := e.rewrite(f.rem.Type.Rewriter, f, spool)
+		// No waiter reads a rewritten document's spool: the rewritten
+		// copy is what is stored.
+		rewritten, rinfo, err := e.rewrite(f.rem.Type.Rewriter, f, sp)
 		if err != nil {
 			return err
 		}
-		// No waiter reads a rewritten document's spool: the upstream copy
-		// goes now; the deferred cleanup above now owns the rewritten one.
-		defer os.Remove(spool.Name())
 		defer rewritten.Close()
-		spool, info = rewritten, rinfo
+		defer rewritten.discard()
+		stored, info = rewritten, rinfo
 	}
-	if err := e.commitBlob(ctx, spool, info); err != nil {
+	if err := stored.commit(ctx, e, info); err != nil {
 		e.Log.Error("blob commit failed", "err", err)
 		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
 	}
-	committed = e.adopter != nil
 	mutable := f.class.Mutable
 	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
 		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
@@ -140,7 +128,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		e.invalidate(ctx, f.rem.Name, f.path, false)
 	}
 	e.rows.put(f.key, obj)
-	e.keepSmall(spool, info)
+	e.keepSmall(stored, info)
 	f.obj = &obj
 	if f.stale != nil && f.stale.SHA256 != obj.SHA256 {
 		// The new version replaced the row: the old bytes may now be
@@ -231,7 +219,7 @@ func (e *Engine) expect(f *fill, resp *http.Response) blob.Expect {
 
 // rewrite runs the type's rewrite of the verified upstream document into a
 // new spool file, hashing what it writes.
-func (e *Engine) rewrite(rw format.Rewriter, f *fill, src *os.File) (*os.File, blob.Info, error) {
+func (e *Engine) rewrite(rw format.Rewriter, f *fill, src io.ReaderAt) (*fileSpool, blob.Info, error) {
 	out, err := os.CreateTemp(e.opt.SpoolDir, "rewrite-*")
 	if err != nil {
 		return nil, blob.Info{}, fmt.Errorf("spool: %w", err)
@@ -242,7 +230,7 @@ func (e *Engine) rewrite(rw format.Rewriter, f *fill, src *os.File) (*os.File, b
 		os.Remove(out.Name())
 		return nil, blob.Info{}, apierr.New(apierr.ErrUpstream, "%s: cannot rewrite %s: %v", f.rem.Name, f.path, err)
 	}
-	return out, h.Info(), nil
+	return &fileSpool{File: out}, h.Info(), nil
 }
 
 func (e *Engine) commitBlob(ctx context.Context, spool *os.File, info blob.Info) error {
@@ -270,12 +258,16 @@ func keepHeaders(h http.Header) http.Header {
 // most objects are hit only a few times, and opening the file was a
 // seventh of the CPU of those hits. The spool holds the bytes that were
 // hashed, so they are the verified object.
-func (e *Engine) keepSmall(spool *os.File, info blob.Info) {
+func (e *Engine) keepSmall(sp spool, info blob.Info) {
 	if info.Size > smallObject {
 		return
 	}
+	if m, ok := sp.(*memSpool); ok {
+		e.small.put(info.SHA256, m.data())
+		return
+	}
 	data := make([]byte, info.Size)
-	if _, err := spool.ReadAt(data, 0); err != nil {
+	if _, err := sp.ReadAt(data, 0); err != nil {
 		return // the hit reads it from the store instead
 	}
 	e.small.put(info.SHA256, data)

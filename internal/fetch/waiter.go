@@ -122,7 +122,7 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 			limit-- // hold back the final byte until verified
 		}
 		if off < limit {
-			n, err := f.file.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
+			n, err := f.spool.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
 			if n == 0 && err != nil {
 				e.Log.Error("spool read failed", "err", err)
 				panic(http.ErrAbortHandler)
