@@ -27,8 +27,10 @@ type Breaker struct {
 	// OnChange is told when a circuit opens or closes.
 	OnChange func(remote string, open bool)
 
-	mu    sync.Mutex
-	clean map[string]time.Time // remote: when a success last found nothing to reset
+	mu     sync.Mutex
+	clean  map[string]time.Time // remote: when a success last found nothing to reset
+	closed map[string]time.Time // remote: until when its circuit reads closed without asking
+	fails  uint64               // failures seen here, so a read racing one is not kept
 }
 
 // cleanFor is how long a success that found no failures and no tripped
@@ -38,6 +40,13 @@ type Breaker struct {
 // reset by this replica's successes, so a flapping upstream trips a
 // little sooner, never later. A failure seen here ends the window.
 const cleanFor = time.Second
+
+// closedFor is how long a circuit read closed stands for this replica's
+// next checks of it: the read was a state round trip before every fill.
+// A failure seen here ends it at once, so a replica whose own upstream
+// calls fail reads the circuit on its next check; one whose calls all
+// succeed learns of a circuit another replica opened within closedFor.
+const closedFor = time.Second
 
 // New returns a breaker with production defaults.
 func New(st Store) *Breaker {
@@ -51,14 +60,33 @@ func trippedKey(remote string) string { return "breaker:" + remote + ":tripped" 
 // Open reports whether requests to remote should skip the upstream. A state
 // backend error reads as closed: the upstream decides, not a broken cache.
 func (b *Breaker) Open(ctx context.Context, remote string) bool {
-	_, err := b.st.Get(ctx, openKey(remote))
-	return err == nil
+	now := time.Now()
+	b.mu.Lock()
+	until, fails := b.closed[remote], b.fails
+	b.mu.Unlock()
+	if now.Before(until) {
+		return false
+	}
+	if _, err := b.st.Get(ctx, openKey(remote)); err == nil {
+		return true
+	}
+	b.mu.Lock()
+	if b.fails == fails {
+		if b.closed == nil {
+			b.closed = map[string]time.Time{}
+		}
+		b.closed[remote] = now.Add(closedFor)
+	}
+	b.mu.Unlock()
+	return false
 }
 
 // Failure records a failed upstream call.
 func (b *Breaker) Failure(ctx context.Context, remote string) {
 	b.mu.Lock()
 	delete(b.clean, remote)
+	delete(b.closed, remote)
+	b.fails++
 	b.mu.Unlock()
 	n, err := b.st.Incr(ctx, failKey(remote), b.Window)
 	if err != nil || n < b.Threshold {

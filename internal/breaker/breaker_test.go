@@ -91,3 +91,44 @@ func TestSuccessesCoalesce(t *testing.T) {
 		t.Fatalf("a success after the window: %d state calls in all, want 6", n)
 	}
 }
+
+// A circuit read closed stands for the next checks for a moment; a
+// failure seen here, or the moment passing, has it read again, so a
+// circuit another replica opened is seen.
+func TestClosedCircuitReadOnce(t *testing.T) {
+	ctx := context.Background()
+	st := &counting{Store: memory.New()}
+	b := New(st)
+	other := New(st) // another replica
+	for range 100 {
+		if b.Open(ctx, "r") {
+			t.Fatal("open")
+		}
+	}
+	if n := st.ops.Load(); n != 1 {
+		t.Fatalf("100 checks of a closed circuit made %d state calls, want 1", n)
+	}
+	for range other.Threshold {
+		other.Failure(ctx, "r")
+	}
+	if !other.Open(ctx, "r") {
+		t.Fatal("the failing replica's circuit is closed")
+	}
+	b.mu.Lock()
+	b.closed["r"] = time.Now().Add(-time.Millisecond)
+	b.mu.Unlock()
+	if !b.Open(ctx, "r") {
+		t.Fatal("a circuit another replica opened is not seen once the moment passed")
+	}
+	// A failure here ends the moment at once.
+	c := New(st)
+	st.Delete(ctx, openKey("r"))
+	if c.Open(ctx, "r") {
+		t.Fatal("open after the key went")
+	}
+	st.Set(ctx, openKey("r"), "1", time.Minute)
+	c.Failure(ctx, "r")
+	if !c.Open(ctx, "r") {
+		t.Fatal("a failure here did not have the circuit read again")
+	}
+}
