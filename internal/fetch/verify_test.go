@@ -1,7 +1,9 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -83,8 +85,17 @@ func digestRemote(t *testing.T, base string) *registry.Remote {
 	return rem
 }
 
+// Both a small body (spooled in memory) and a large one (spooled in a
+// file, read in many pieces) are checked.
 func TestPublishedDigestMismatchRefused(t *testing.T) {
-	good := []byte("the real layer")
+	large := make([]byte, 3<<20+17)
+	rand.Read(large)
+	for name, good := range map[string][]byte{"small": []byte("the real layer"), "large": large} {
+		t.Run(name, func(t *testing.T) { publishedDigestMismatchRefused(t, good) })
+	}
+}
+
+func publishedDigestMismatchRefused(t *testing.T, good []byte) {
 	sum := sha256.Sum256(good)
 	goodHex := hex.EncodeToString(sum[:])
 	badHex := strings.Repeat("ab", 32)
@@ -122,7 +133,7 @@ func TestPublishedDigestMismatchRefused(t *testing.T) {
 		t.Fatalf("blob stored for a mismatched digest: %v", err)
 	}
 	w, err, aborted = serve("sha256/" + goodHex)
-	if err != nil || aborted || w.Body.String() != string(good) {
-		t.Fatalf("matching digest: %v %v %q", err, aborted, w.Body.String())
+	if err != nil || aborted || !bytes.Equal(w.Body.Bytes(), good) {
+		t.Fatalf("matching digest: %v %v, %d bytes served of %d", err, aborted, w.Body.Len(), len(good))
 	}
 }
