@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/artifactapi/artifactapi/internal/apierr"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
 	"github.com/artifactapi/artifactapi/internal/format"
@@ -118,5 +119,8 @@ func TestMemSpoolBounds(t *testing.T) {
 	}
 	if n := copy(m.next(), "e"); m.keep(n) == nil || !errors.Is(m.keep(0), errLonger) {
 		t.Fatal("a byte past the announced length was kept")
+	}
+	if got := apierr.Status(errLonger); got != http.StatusBadGateway {
+		t.Fatalf("a body longer than announced answers %d, want 502: the upstream's fault", got)
 	}
 }

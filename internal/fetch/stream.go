@@ -51,7 +51,8 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		if n > 0 {
 			idle.Reset(e.opt.IdleTimeout)
 			if err := sp.keep(n); err != nil {
-				return apierr.New(apierr.ErrUpstream, "%s: %s: %v", f.rem.Name, f.path, err)
+				// A failed spool write is this server's, not the upstream's.
+				return fmt.Errorf("%s: %s: %w", f.rem.Name, f.path, err)
 			}
 			h.Write(buf[:n])
 			f.advance(n)
