@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -157,7 +158,7 @@ type workload struct {
 // a warm one: against the bench's origin, Debian's docker-registry for
 // skopeo, and the machine's npm registry (npm config get registry) for a
 // real-world install.
-func clientRows(t *clientTable, work, origin, pAddr, token string) {
+func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token string) {
 	viaAPI := func(name string) string { return "http://" + pAddr + "/api/v1/remote/" + name }
 	local := func(name, typ, base, target, bin string, run func(string) error) workload {
 		u := "http://" + origin + "/" + base
@@ -200,14 +201,22 @@ func clientRows(t *clientTable, work, origin, pAddr, token string) {
 			return nil
 		}),
 	}
-	if c, stop, ok := skopeoClient(work, pAddr); ok {
-		defer stop()
-		clients = append(clients, c)
+	// These two start or reach something of their own: only when asked.
+	if match.MatchString("skopeo") {
+		if c, stop, ok := skopeoClient(work, pAddr); ok {
+			defer stop()
+			clients = append(clients, c)
+		}
 	}
-	if c, ok := realNPMClient(viaAPI); ok {
-		clients = append(clients, c)
+	if match.MatchString("real npm registry") {
+		if c, ok := realNPMClient(viaAPI); ok {
+			clients = append(clients, c)
+		}
 	}
 	for ci, c := range clients {
+		if !match.MatchString(c.name) {
+			continue
+		}
 		if _, err := exec.LookPath(c.bin); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s skipped: %v (scripts/install-clients.sh installs the clients)\n", c.name, err)
 			continue

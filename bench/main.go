@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,6 +35,8 @@ func main() {
 	appendOut := flag.Bool("append", false, "append to -out instead of replacing it")
 	scaleOut := flag.Bool("scaleout", false, "run the proxy on PostgreSQL + Redis + S3 (the ARTIFACTAPI_TEST_* services)")
 	clients := flag.Bool("clients", true, "also time real clients (go, npm, pip, helm) through the proxy against straight at the origin")
+	proxies := flag.Bool("proxies", true, "run the table against nginx proxy_cache (false: only the client rows, to iterate on one)")
+	match := flag.String("match", "", "time only the client rows whose name matches this regular expression")
 	flag.Parse()
 	var env []string
 	backends := "embedded: SQLite + files + memory"
@@ -48,6 +51,9 @@ func main() {
 	check(err)
 	defer os.RemoveAll(work)
 	files := filepath.Join(work, "files")
+	if !*proxies {
+		*small, *many, *bigMB, *fillMB = 0, 0, 0, 0
+	}
 	corpus(files, *small, *many, *bigMB, *fillMB)
 
 	origin := startNginx(work, "origin", 2, func(port int) string { return originConf(files, port) })
@@ -69,65 +75,9 @@ func main() {
 		return n, f(px)
 	}
 	t := &table{}
-
-	// Small objects: filling them cold, then hits.
-	smallPath := func(base string) func(int) string {
-		return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
+	if *proxies {
+		proxyRows(t, both, nx, px, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB}, *dur)
 	}
-	fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), *small, 64, 0) }) })
-	t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", *small), fillN.wall, fillP.wall, "≤ 2×")
-	hitN, hitP := both(func(b string) result { return load(smallPath(b), *small, 64, *dur) })
-	t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", *small), hitN.reqs, hitP.reqs, "≥ 0.9×")
-	t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
-
-	// The large working set: the same at tens of thousands of objects.
-	manyPath := func(base string) func(int) string {
-		return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
-	}
-	fillN, fillP = both(func(b string) result { return timed(func() { load(manyPath(b), *many, 64, 0) }) })
-	t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", *many), fillN.wall, fillP.wall, "≤ 2×")
-	manyN, manyP := both(func(b string) result { return load(manyPath(b), *many, 64, *dur) })
-	t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", *many), manyN.reqs, manyP.reqs, "≥ 0.9×")
-	t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
-	t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
-		*many, manyP.reqs/hitP.reqs, *small, rssKB(proxy.Process.Pid, "VmRSS")>>10))
-
-	// Metadata documents, rewritten by ArtifactAPI when stored.
-	metadataRows(t, nx, pAddr, token, origin.addr, *dur)
-
-	// A cold 1 MB object: the fixed cost of a miss.
-	coldN, coldP := both(func(b string) result {
-		var ds []time.Duration
-		for i := range 20 {
-			ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
-		}
-		return result{wall: median(ds)}
-	})
-	t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
-
-	// Large hits, then a herd on a cold large object.
-	get(nx + "big")
-	get(px + "big")
-	bigN, bigP := both(func(b string) result { return load(func(int) string { return b + "big" }, 1, 8, *dur) })
-	t.higher(fmt.Sprintf("warm %d MB hits, 8 clients: MB/s", *bigMB), bigN.mbps, bigP.mbps, "keep ≥ 1×")
-	herdN, herdP := both(func(b string) result {
-		name := map[bool]string{true: "herd-n", false: "herd-p"}[b == nx]
-		r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
-		r.reqs = float64(origin.requests("/" + name))
-		return r
-	})
-	t.lower(fmt.Sprintf("cold herd, 50 clients on one %d MB object: wall", *bigMB), herdN.wall, herdP.wall, "keep ≤ 1×")
-	t.note(fmt.Sprintf("herd origin requests: nginx-cache %.0f, ArtifactAPI %.0f (target 1)", herdN.reqs, herdP.reqs))
-
-	// ArtifactAPI alone: memory during a large cold fill streamed to 8
-	// clients. VmHWM is the peak over the process's life: it is reset
-	// first (clear_refs 5), or it would report the peak of the fills
-	// before.
-	before := rssKB(proxy.Process.Pid, "VmRSS")
-	check(os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", proxy.Process.Pid), []byte("5"), 0))
-	el := wall(func() { load(func(int) string { return px + "huge" }, 8, 8, 0) })
-	t.note(fmt.Sprintf("ArtifactAPI %d MB cold fill to 8 clients: %s, peak RSS %d MB (%d MB before; target < 64 MB growth)",
-		*fillMB, el.Round(time.Millisecond), rssKB(proxy.Process.Pid, "VmHWM")>>10, before>>10))
 
 	head := fmt.Sprintf("## ArtifactAPI vs nginx proxy_cache (%s)\n\n%s; %d cores; %s per load run; load average before %s, after %s.\n"+
 		"Both proxies front the same nginx origin on 127.0.0.1; the load generator shares the cores.\n",
@@ -136,7 +86,7 @@ func main() {
 	if *clients {
 		clientCorpus(files, origin.addr)
 		ct := &clientTable{}
-		clientRows(ct, work, origin.addr, pAddr, token)
+		clientRows(ct, regexp.MustCompile(*match), work, origin.addr, pAddr, token)
 		md += "\nReal clients through ArtifactAPI and straight at the same origin (median of 3 runs, each with an empty client cache; every cold run on a remote of its own):\n\n" + ct.String()
 	}
 	fmt.Print(md)
@@ -153,6 +103,75 @@ func main() {
 		check(err)
 		check(f.Close())
 	}
+}
+
+// sizes are the proxy table's corpus sizes.
+type sizes struct{ small, many, bigMB, fillMB int }
+
+// proxyRows runs the workloads side by side on nginx-cache (base nx) and
+// ArtifactAPI (base px, process pid).
+func proxyRows(t *table, both func(func(string) result) (result, result), nx, px string, origin *nginxServer, pid int, pAddr, token string, sz sizes, dur time.Duration) {
+	small, many, bigMB, fillMB := sz.small, sz.many, sz.bigMB, sz.fillMB
+
+	// Small objects: filling them cold, then hits.
+	smallPath := func(base string) func(int) string {
+		return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
+	}
+	fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), small, 64, 0) }) })
+	t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
+	hitN, hitP := both(func(b string) result { return load(smallPath(b), small, 64, dur) })
+	t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", small), hitN.reqs, hitP.reqs, "≥ 0.9×")
+	t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
+
+	// The large working set: the same at tens of thousands of objects.
+	manyPath := func(base string) func(int) string {
+		return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
+	}
+	fillN, fillP = both(func(b string) result { return timed(func() { load(manyPath(b), many, 64, 0) }) })
+	t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", many), fillN.wall, fillP.wall, "≤ 2×")
+	manyN, manyP := both(func(b string) result { return load(manyPath(b), many, 64, dur) })
+	t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
+	t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
+	t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
+		many, manyP.reqs/hitP.reqs, small, rssKB(pid, "VmRSS")>>10))
+
+	// Metadata documents, rewritten by ArtifactAPI when stored.
+	metadataRows(t, nx, pAddr, token, origin.addr, dur)
+
+	// A cold 1 MB object: the fixed cost of a miss.
+	coldN, coldP := both(func(b string) result {
+		var ds []time.Duration
+		for i := range 20 {
+			ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
+		}
+		return result{wall: median(ds)}
+	})
+	t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
+
+	// Large hits, then a herd on a cold large object.
+	get(nx + "big")
+	get(px + "big")
+	bigN, bigP := both(func(b string) result { return load(func(int) string { return b + "big" }, 1, 8, dur) })
+	t.higher(fmt.Sprintf("warm %d MB hits, 8 clients: MB/s", bigMB), bigN.mbps, bigP.mbps, "keep ≥ 1×")
+	herdN, herdP := both(func(b string) result {
+		name := map[bool]string{true: "herd-n", false: "herd-p"}[b == nx]
+		r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
+		r.reqs = float64(origin.requests("/" + name))
+		return r
+	})
+	t.lower(fmt.Sprintf("cold herd, 50 clients on one %d MB object: wall", bigMB), herdN.wall, herdP.wall, "keep ≤ 1×")
+	t.note(fmt.Sprintf("herd origin requests: nginx-cache %.0f, ArtifactAPI %.0f (target 1)", herdN.reqs, herdP.reqs))
+
+	// ArtifactAPI alone: memory during a large cold fill streamed to 8
+	// clients. VmHWM is the peak over the process's life: it is reset
+	// first (clear_refs 5), or it would report the peak of the fills
+	// before.
+	before := rssKB(pid, "VmRSS")
+	check(os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0))
+	el := wall(func() { load(func(int) string { return px + "huge" }, 8, 8, 0) })
+	t.note(fmt.Sprintf("ArtifactAPI %d MB cold fill to 8 clients: %s, peak RSS %d MB (%d MB before; target < 64 MB growth)",
+		fillMB, el.Round(time.Millisecond), rssKB(pid, "VmHWM")>>10, before>>10))
+
 }
 
 // corpus writes the files the origin serves: s/ (2 KB), m/ (1 KB), c/ (1 MB,
