@@ -71,6 +71,20 @@ type Store interface {
 	Name() string
 }
 
+// SizedOpener is a store that finds a blob sooner when told its size, as
+// a caller that has the blob's row knows it.
+type SizedOpener interface {
+	OpenSized(ctx context.Context, sha string, size int64) (io.ReadSeekCloser, Info, error)
+}
+
+// OpenSized opens sha, of size bytes, from s.
+func OpenSized(ctx context.Context, s Store, sha string, size int64) (io.ReadSeekCloser, Info, error) {
+	if so, ok := s.(SizedOpener); ok {
+		return so.OpenSized(ctx, sha, size)
+	}
+	return s.Open(ctx, sha)
+}
+
 // ValidDigest reports whether s is a lowercase hex sha256.
 func ValidDigest(s string) bool {
 	if len(s) != 64 {

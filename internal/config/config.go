@@ -49,6 +49,9 @@ type Config struct {
 	JanitorInterval time.Duration
 	// BlobCacheSize bounds the local copy of hot S3 blobs (0: none).
 	BlobCacheSize int64
+	// InlineBlobMax is the size up to which a blob is kept in the
+	// metadata database rather than as a file or S3 object (0: none).
+	InlineBlobMax int64
 	// MemoryCacheSize bounds the small objects (up to 32 KiB each) kept
 	// in memory to serve hits without touching the blob store.
 	MemoryCacheSize int64
@@ -138,6 +141,7 @@ var Vars = [][3]string{
 	{"MEMORY_CACHE_SIZE", "64MB", "small objects (up to 32 KiB) kept in memory for hits (0 turns it off)"},
 	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 10m with Redis)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
+	{"INLINE_BLOB_MAX", "16KB", "blobs up to this size are kept in the metadata database, not as files or S3 objects (0 turns it off)"},
 }
 
 // Getenv is how values are read (os.Getenv, or a map in tests).
@@ -247,6 +251,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.BlobCacheSize, err = byteSize(get("BLOB_CACHE_SIZE", "1GB")); err != nil {
 		return nil, fmt.Errorf("BLOB_CACHE_SIZE=%q: %v", getenv("BLOB_CACHE_SIZE"), err)
+	}
+	if c.InlineBlobMax, err = byteSize(get("INLINE_BLOB_MAX", "16KB")); err != nil || c.InlineBlobMax > 1<<20 {
+		return nil, fmt.Errorf("INLINE_BLOB_MAX=%q: want a size of at most 1MB (%v)", getenv("INLINE_BLOB_MAX"), err)
 	}
 	if c.AccessLogDays, err = strconv.Atoi(get("ACCESS_LOG_DAYS", "30")); err != nil || c.AccessLogDays < 1 {
 		return nil, fmt.Errorf("ACCESS_LOG_DAYS=%q: want a whole number of days >= 1", getenv("ACCESS_LOG_DAYS"))

@@ -63,6 +63,6 @@ func (e *Engine) Derive(ctx context.Context, owner, path, key string, build func
 
 // OpenObject opens a committed object's bytes (a member's stored index).
 func (e *Engine) OpenObject(ctx context.Context, obj meta.Object) (io.ReadCloser, error) {
-	rc, _, err := e.Blobs.Open(ctx, obj.SHA256)
+	rc, _, err := blob.OpenSized(ctx, e.Blobs, obj.SHA256, obj.Size)
 	return rc, err
 }

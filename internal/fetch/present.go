@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
@@ -42,7 +43,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 		}
 		return nil
 	}
-	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
+	rc, _, err := blob.OpenSized(r.Context(), e.Blobs, obj.SHA256, obj.Size)
 	if err != nil {
 		return e.openFailed(r, obj, err)
 	}

@@ -109,7 +109,7 @@ func (e *Engine) parseDigests(ctx context.Context, remote, index, key string, ob
 	if m, ok := e.digests.get(key); ok {
 		return m, nil // parsed while this call waited to start
 	}
-	r, _, err := e.Blobs.Open(ctx, obj.SHA256) // the bytes the key names
+	r, _, err := blob.OpenSized(ctx, e.Blobs, obj.SHA256, obj.Size) // the bytes the key names
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +145,6 @@ func (e *Engine) openCached(ctx context.Context, remote, path string) (io.ReadCl
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := e.Blobs.Open(ctx, obj.SHA256)
+	r, _, err := blob.OpenSized(ctx, e.Blobs, obj.SHA256, obj.Size)
 	return r, err
 }

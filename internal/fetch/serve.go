@@ -35,7 +35,7 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *regist
 			return nil
 		}
 	}
-	rc, _, err := e.Blobs.Open(r.Context(), obj.SHA256)
+	rc, _, err := blob.OpenSized(r.Context(), e.Blobs, obj.SHA256, obj.Size)
 	if err != nil {
 		return e.openFailed(r, obj, err)
 	}

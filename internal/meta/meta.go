@@ -246,6 +246,16 @@ type Store interface {
 	// BlobReferenced reports whether any row still points at sha.
 	BlobReferenced(ctx context.Context, sha string) (bool, error)
 
+	// Small blobs kept beside the rows (see blob/inline). PutBlob stores
+	// data under sha unless it is there; the caller verified it.
+	PutBlob(ctx context.Context, sha string, data []byte) error
+	GetBlob(ctx context.Context, sha string) ([]byte, error)
+	BlobSize(ctx context.Context, sha string) (int64, error)
+	DeleteBlob(ctx context.Context, sha string) error
+	// WalkBlobs calls fn for each small blob with its size and when it was
+	// stored.
+	WalkBlobs(ctx context.Context, fn func(sha string, size int64, added time.Time)) error
+
 	// Record applies a batch of usage, counters and traffic at once.
 	Record(ctx context.Context, b Batch) error
 	Stats(ctx context.Context) (map[string]RemoteStats, error)

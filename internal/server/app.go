@@ -18,6 +18,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/api"
 	"github.com/artifactapi/artifactapi/internal/blob"
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
+	"github.com/artifactapi/artifactapi/internal/blob/inline"
 	blobs3 "github.com/artifactapi/artifactapi/internal/blob/s3"
 	"github.com/artifactapi/artifactapi/internal/blob/tiered"
 	"github.com/artifactapi/artifactapi/internal/breaker"
@@ -94,6 +95,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	if a.Blobs, err = openBlobs(ctx, cfg, log); err != nil {
 		a.Meta.Close()
 		return nil, err
+	}
+	if cfg.InlineBlobMax > 0 {
+		a.Blobs = inline.New(plain, a.Blobs, cfg.InlineBlobMax)
 	}
 	if a.State, err = openState(ctx, cfg); err != nil {
 		a.Meta.Close()

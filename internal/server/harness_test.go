@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -123,8 +124,21 @@ func (h *harness) objects(remote string) []map[string]any {
 	return out.Objects
 }
 
-// blobFiles counts committed blobs and leftover temps on disk.
+// blobFiles counts committed blobs (files, and small ones in the
+// database: INLINE_BLOB_MAX) and leftover temps on disk.
 func (h *harness) blobFiles() (blobs, temps int) {
+	if dbFile := filepath.Join(h.dir, "artifactapi.db"); fileExists(dbFile) {
+		db, err := sql.Open("sqlite", "file:"+dbFile+"?mode=ro")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM blobs`).Scan(&n); err != nil {
+			h.t.Fatalf("count small blobs: %v", err)
+		}
+		db.Close()
+		blobs += n
+	}
 	root := filepath.Join(h.dir, "blobs")
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -138,6 +152,11 @@ func (h *harness) blobFiles() (blobs, temps int) {
 		return nil
 	})
 	return
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // assertNothingStored checks a failed fill left no row, no blob, no temp.

@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
+
+type smallBlob struct {
+	sha  string
+	data []byte
+}
+
+const putBlobSQL = `INSERT INTO blobs (sha256, data, added) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`
+
+// PutBlob implements meta.Store. Concurrent puts share one transaction.
+func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
+	return s.blobs.Do(ctx, smallBlob{sha, data})
+}
+
+func (s *Store) putBlobs(ctx context.Context, batch []smallBlob) error {
+	now := time.Now().UnixNano()
+	if len(batch) == 1 {
+		_, err := s.blobStmt.ExecContext(ctx, batch[0].sha, batch[0].data, now)
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st := tx.StmtContext(ctx, s.blobStmt)
+		for _, b := range batch {
+			if _, err := st.ExecContext(ctx, b.sha, b.data, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetBlob implements meta.Store.
+func (s *Store) GetBlob(ctx context.Context, sha string) ([]byte, error) {
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
+	return data, notFound(err)
+}
+
+// BlobSize implements meta.Store.
+func (s *Store) BlobSize(ctx context.Context, sha string) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT length(data) FROM blobs WHERE sha256 = ?`, sha).Scan(&n)
+	return n, notFound(err)
+}
+
+// DeleteBlob implements meta.Store.
+func (s *Store) DeleteBlob(ctx context.Context, sha string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ?`, sha)
+	return err
+}
+
+// WalkBlobs implements meta.Store. The list is read whole first: fn may
+// use the database (the janitor's orphan check does).
+func (s *Store) WalkBlobs(ctx context.Context, fn func(sha string, size int64, added time.Time)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT sha256, length(data), added FROM blobs`)
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		sha   string
+		size  int64
+		added int64
+	}
+	var all []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.sha, &e.size, &e.added); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range all {
+		fn(e.sha, e.size, fromNanos(e.added))
+	}
+	return nil
+}
+
+var _ meta.Store = (*Store)(nil)
