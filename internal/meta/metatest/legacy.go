@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,18 @@ type LegacyAccess struct {
 	Status int
 	Cache  string
 	Bytes  int64
+}
+
+// Before is the schema up to the migration containing stmt (which the
+// migration test then applies to rows written in the older schema).
+func Before(t *testing.T, migrations []string, stmt string) []string {
+	for i, m := range migrations {
+		if strings.Contains(m, stmt) {
+			return migrations[:i]
+		}
+	}
+	t.Fatalf("no migration has %q", stmt)
+	return nil
 }
 
 // LegacyAccessRows is four requests of remote "r" over two seconds from at,

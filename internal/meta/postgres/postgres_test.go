@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,7 +57,7 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	ctx := context.Background()
 	dsn := testenv.Postgres(t)
 	all := migrations
-	migrations = all[:migrationOf(t, "CREATE TABLE traffic")]
+	migrations = metatest.Before(t, all, "CREATE TABLE traffic")
 	old, err := Open(ctx, dsn)
 	migrations = all
 	if err != nil {
@@ -74,16 +73,4 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	old.Close()
 	s := open(t, dsn)
 	metatest.CheckLegacyTraffic(t, s, at)
-}
-
-// migrationOf is the index of the migration containing stmt: the schema
-// just before it is where a test of that migration starts.
-func migrationOf(t *testing.T, stmt string) int {
-	for i, m := range migrations {
-		if strings.Contains(m, stmt) {
-			return i
-		}
-	}
-	t.Fatalf("no migration has %q", stmt)
-	return 0
 }

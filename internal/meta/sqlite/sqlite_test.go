@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +44,7 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	}
 	old := &Store{db: db}
 	all := migrations
-	migrations = all[:migrationOf(t, "CREATE TABLE traffic")]
+	migrations = metatest.Before(t, all, "CREATE TABLE traffic")
 	err = old.migrate(ctx)
 	migrations = all
 	if err != nil {
@@ -65,16 +64,4 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	}
 	defer s.Close()
 	metatest.CheckLegacyTraffic(t, s, at)
-}
-
-// migrationOf is the index of the migration containing stmt: the schema
-// just before it is where a test of that migration starts.
-func migrationOf(t *testing.T, stmt string) int {
-	for i, m := range migrations {
-		if strings.Contains(m, stmt) {
-			return i
-		}
-	}
-	t.Fatalf("no migration has %q", stmt)
-	return 0
 }
