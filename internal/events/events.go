@@ -91,14 +91,19 @@ func (b *Bus) Publish(e Event) {
 	}
 }
 
-// maxBatch is how many events go in one Publish at most.
-const maxBatch = 128
+// maxBatch is how many events go in one Publish at most, and linger how
+// long the first of them waits for others (a live view does not see it).
+const (
+	maxBatch = 128
+	linger   = 10 * time.Millisecond
+)
 
 // run sends events. Hits are many and alike, so they are summed per
-// (remote, path) and sent once a second with a count; the rest go at once,
-// with whatever queued behind them in the same call: under a burst of
-// fills, two events each, a round trip per event was a fifth of what the
-// state store was asked.
+// (remote, path) and sent once a second with a count; the rest go within
+// linger, with whatever queued behind them in the same call: under a
+// burst of fills, two events each, a round trip per event was a fifth of
+// what the state store was asked; and a small fill's two events, a
+// millisecond apart, went in two.
 func (b *Bus) run(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -118,25 +123,32 @@ func (b *Bus) run(ctx context.Context) {
 		return true
 	}
 	var batch []Event
+	wait := time.NewTimer(linger)
+	wait.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case e := <-b.queue:
-			if !add(e) {
-				batch = append(batch, e)
+			if add(e) {
+				continue
 			}
-		drain:
+			batch = append(batch, e)
+			wait.Reset(linger)
+		gather:
 			for len(batch) < maxBatch {
 				select {
 				case e := <-b.queue:
 					if !add(e) {
 						batch = append(batch, e)
 					}
-				default:
-					break drain
+				case <-wait.C:
+					break gather
+				case <-ctx.Done():
+					return
 				}
 			}
+			wait.Stop()
 			b.send(ctx, batch...)
 			batch = batch[:0]
 		case <-tick.C:

@@ -124,3 +124,31 @@ func TestBurstIsSentInOrderInBatches(t *testing.T) {
 		}
 	}
 }
+
+// A small fill's two events, a moment apart, go in one round trip.
+func TestEventsMomentsApartShareAPublish(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ps := &countingPubSub{}
+	bus := &Bus{ps: ps, replica: "r1", queue: make(chan Event, 4096), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	go bus.run(ctx)
+	bus.Publish(Event{Type: FetchStarted, Remote: "a", Path: "p"})
+	time.Sleep(200 * time.Microsecond) // after the bus took the first
+	bus.Publish(Event{Type: FetchFinished, Remote: "a", Path: "p"})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ps.mu.Lock()
+		got, calls := len(ps.msgs), ps.calls
+		ps.mu.Unlock()
+		if got == 2 {
+			if calls != 1 {
+				t.Fatalf("2 events a moment apart took %d publishes", calls)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 2 events published", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
