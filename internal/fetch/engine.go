@@ -39,6 +39,7 @@ type Objects interface {
 // State is the part of the state store the fetch path uses.
 type State interface {
 	TryLock(ctx context.Context, key string, ttl time.Duration) (state.Lock, error)
+	TryLockUnless(ctx context.Context, key string, ttl time.Duration, guard string) (state.Lock, error)
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 	Get(ctx context.Context, key string) (string, error)
 }
@@ -227,6 +228,12 @@ func cacheKey(remote, path string) string { return remote + "\x00" + path }
 
 func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path) }
 
+// errRemembered answers a path whose upstream 404 is remembered
+// (negative_ttl) without asking the upstream again.
+func errRemembered(remote, path string) error {
+	return apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", remote, path)
+}
+
 // Serve answers a GET or HEAD of path on remote, and says how. self is the
 // URL clients reach the remote by, for types that write it into the
 // documents they serve (format.Presenter). It returns an error only when
@@ -235,10 +242,6 @@ func negKey(remote, path string) string { return "neg:" + cacheKey(remote, path)
 func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Remote, path, self string) (format.Outcome, error) {
 	c, err := e.settled(r.Context(), rem, path)
 	if err != nil {
-		if c.remembered {
-			w.Header().Set("X-Cache", string(format.Hit))
-			return format.Hit, err
-		}
 		return format.Bypass, err
 	}
 	if err := e.police(r.Context(), rem, path); err != nil {
@@ -262,13 +265,12 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, rem *registry.Rem
 
 // cacheState is what the cache knows of a path before any fill.
 type cacheState struct {
-	rem        *registry.Remote
-	class      format.Class
-	hit        *meta.Object // servable now
-	stale      *meta.Object // to revalidate, and to fall back on
-	dbDown     bool         // hit is the last known row: the database is unreachable
-	remembered bool         // the error is a remembered upstream 404
-	byBudget   bool         // hit is stale, served because the upstream's budget is low
+	rem      *registry.Remote
+	class    format.Class
+	hit      *meta.Object // servable now
+	stale    *meta.Object // to revalidate, and to fall back on
+	dbDown   bool         // hit is the last known row: the database is unreachable
+	byBudget bool         // hit is stale, served because the upstream's budget is low
 }
 
 // outcome is how a hit from the cache is reported.
@@ -305,10 +307,8 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 		c.stale = &obj
 		return c, nil
 	case errors.Is(err, meta.ErrNotFound):
-		if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
-			c.remembered = true
-			return c, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (remembered)", rem.Name, path)
-		}
+		// Whether its 404 is remembered the fill asks as it takes its
+		// lock (see lock), in the same round trip.
 		return c, nil
 	}
 	if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {

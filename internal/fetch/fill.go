@@ -13,6 +13,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/state"
 )
 
 type outcome int
@@ -23,6 +24,7 @@ const (
 	outcomeCached                     // another fill (maybe on another replica) committed it
 	outcomeRevalidated                // upstream said 304: the stale copy is current
 	outcomeNotFound                   // upstream 404/410
+	outcomeRemembered                 // an upstream 404 remembered for the remote's negative_ttl
 )
 
 // fill is one upstream fetch shared by every client that wants the same
@@ -240,6 +242,10 @@ func (e *Engine) run(ctx context.Context, f *fill) {
 
 func (e *Engine) fill(ctx context.Context, f *fill) error {
 	lock, cached, err := e.lock(ctx, f)
+	if errors.Is(err, state.ErrGuarded) {
+		f.outcome = outcomeRemembered
+		return nil
+	}
 	if err != nil {
 		return err
 	}

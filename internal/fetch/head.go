@@ -13,6 +13,10 @@ import (
 // (405, 501) gets the usual fill.
 func (e *Engine) headMiss(w http.ResponseWriter, r *http.Request, c cacheState, path, self string) (format.Outcome, error) {
 	ctx, rem := r.Context(), c.rem
+	if _, err := e.State.Get(ctx, negKey(rem.Name, path)); err == nil {
+		w.Header().Set("X-Cache", string(format.Hit))
+		return format.Hit, errRemembered(rem.Name, path)
+	}
 	if _, _, err := e.published(ctx, rem, path, c.class); err != nil {
 		return format.Bypass, err // an _ext path no index lists
 	}

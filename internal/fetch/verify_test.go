@@ -72,6 +72,9 @@ func newEngineOver(t *testing.T, wrap func(*blobfs.Store) blob.Store) (*Engine, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A fill stores after its client has the bytes: it must be done before
+	// the directory goes (a run failed removing it while a blob was put).
+	t.Cleanup(func() { e.Close() })
 	return e, ms, bs
 }
 

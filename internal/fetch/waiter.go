@@ -38,6 +38,9 @@ func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, pat
 	case outcomeNotFound:
 		w.Header().Set("X-Cache", string(format.Miss))
 		return format.Miss, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+	case outcomeRemembered:
+		w.Header().Set("X-Cache", string(format.Hit))
+		return format.Hit, errRemembered(rem.Name, path)
 	case outcomeError:
 		if stale != nil {
 			// The upstream is down or erroring: a stale copy beats an error.
@@ -169,8 +172,6 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) (meta.Object, format.Outcome, error) {
 	c, err := e.settled(ctx, rem, path)
 	switch {
-	case err != nil && c.remembered:
-		return meta.Object{}, format.Hit, err
 	case err != nil:
 		return meta.Object{}, format.Bypass, err
 	case c.hit != nil:
@@ -190,6 +191,8 @@ func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) 
 	switch {
 	case f.outcome == outcomeNotFound:
 		return meta.Object{}, format.Miss, apierr.New(apierr.ErrNotFound, "%s: %s not found upstream (%d)", rem.Name, path, f.status)
+	case f.outcome == outcomeRemembered:
+		return meta.Object{}, format.Hit, errRemembered(rem.Name, path)
 	case f.err != nil && stale != nil:
 		return *stale, format.Stale, nil
 	case f.err != nil:

@@ -160,9 +160,14 @@ func TestNegativeCacheThenPublished(t *testing.T) {
 	h.remote("r", up.URL, map[string]any{"negative_ttl": 1})
 	for i := range 3 {
 		resp, _, _ := h.get("/api/v1/remote/r/new.tgz")
-		if resp.StatusCode != 404 {
-			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		if want := map[bool]string{true: "MISS", false: "HIT"}[i == 0]; resp.StatusCode != 404 || resp.Header.Get("X-Cache") != want {
+			t.Fatalf("request %d: %d %s, want 404 %s", i, resp.StatusCode, resp.Header.Get("X-Cache"), want)
 		}
+	}
+	// A HEAD does not fill, and asks the negative cache itself.
+	req, _ := http.NewRequest("HEAD", h.srv.URL+"/api/v1/remote/r/new.tgz", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 || resp.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("HEAD of a remembered 404: %v %v", err, resp)
 	}
 	if up.hits.Load() != 1 {
 		t.Fatalf("upstream hits = %d, want 1 (404 remembered)", up.hits.Load())

@@ -16,6 +16,8 @@ var (
 	ErrLocked = errors.New("lock held by another owner")
 	// ErrLockLost means the lock expired or was taken over before the call.
 	ErrLockLost = errors.New("lock lost")
+	// ErrGuarded means TryLockUnless found its guard key set.
+	ErrGuarded = errors.New("guard key set")
 )
 
 // Lock is an owned, expiring lock.
@@ -30,6 +32,9 @@ type Lock interface {
 type Store interface {
 	// TryLock takes key for ttl, or returns ErrLocked at once.
 	TryLock(ctx context.Context, key string, ttl time.Duration) (Lock, error)
+	// TryLockUnless is TryLock unless the key guard (one Set stores) is
+	// set, which it returns as ErrGuarded; one round trip for both.
+	TryLockUnless(ctx context.Context, key string, ttl time.Duration, guard string) (Lock, error)
 	// Set stores value under key; ttl 0 keeps it until deleted.
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 	Get(ctx context.Context, key string) (string, error)

@@ -81,8 +81,16 @@ func (s *Store) expiry(ttl time.Duration) time.Time {
 
 // TryLock implements state.Store.
 func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (state.Lock, error) {
+	return s.TryLockUnless(ctx, key, ttl, "")
+}
+
+// TryLockUnless implements state.Store.
+func (s *Store) TryLockUnless(ctx context.Context, key string, ttl time.Duration, guard string) (state.Lock, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, set := s.get("kv:" + guard); guard != "" && set {
+		return nil, state.ErrGuarded
+	}
 	if _, held := s.get("lock:" + key); held {
 		return nil, state.ErrLocked
 	}

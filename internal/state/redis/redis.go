@@ -60,9 +60,7 @@ func (s *Store) kv(key string) string { return s.prefix + "kv:" + key }
 // TryLock implements state.Store: SET NX PX with a random owner token, so
 // only the owner can refresh or release it.
 func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (state.Lock, error) {
-	b := make([]byte, 16)
-	rand.Read(b)
-	l := &lock{s: s, key: s.prefix + "lock:" + key, owner: hex.EncodeToString(b)}
+	l := s.newLock(key)
 	ok, err := s.rdb.SetNX(ctx, l.key, l.owner, ttl).Result()
 	if err != nil {
 		return nil, err
@@ -71,6 +69,28 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (sta
 		return nil, state.ErrLocked
 	}
 	return l, nil
+}
+
+// TryLockUnless implements state.Store: a miss asks whether its 404 is
+// remembered and takes its fill lock in one round trip, not two.
+func (s *Store) TryLockUnless(ctx context.Context, key string, ttl time.Duration, guard string) (state.Lock, error) {
+	l := s.newLock(key)
+	n, err := lockUnlessScript.Run(ctx, s.rdb, []string{l.key, s.kv(guard)}, l.owner, ttl.Milliseconds()).Int()
+	switch {
+	case err != nil:
+		return nil, err
+	case n < 0:
+		return nil, state.ErrGuarded
+	case n == 0:
+		return nil, state.ErrLocked
+	}
+	return l, nil
+}
+
+func (s *Store) newLock(key string) *lock {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return &lock{s: s, key: s.prefix + "lock:" + key, owner: hex.EncodeToString(b)}
 }
 
 type lock struct {
@@ -86,6 +106,8 @@ var (
 		return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
 	unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then
 		return redis.call("DEL", KEYS[1]) end return 0`)
+	lockUnlessScript = redis.NewScript(`if redis.call("EXISTS", KEYS[2]) == 1 then return -1 end
+		if redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 end return 0`)
 )
 
 func (l *lock) Refresh(ctx context.Context, ttl time.Duration) error {

@@ -104,6 +104,36 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 		}
 		l2.Unlock(ctx)
 	})
+	t.Run("LockUnlessGuardSet", func(t *testing.T) {
+		a, b := newStore(t), newStore(t)
+		l, err := a.TryLockUnless(ctx, k("g"), time.Minute, k("guard"))
+		if err != nil {
+			t.Fatalf("no guard: %v", err)
+		}
+		if _, err := b.TryLockUnless(ctx, k("g"), time.Minute, k("guard")); !errors.Is(err, state.ErrLocked) {
+			t.Fatalf("held: %v, want ErrLocked", err)
+		}
+		l.Unlock(ctx)
+		if err := a.Set(ctx, k("guard"), "1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.TryLockUnless(ctx, k("g"), time.Minute, k("guard")); !errors.Is(err, state.ErrGuarded) {
+			t.Fatalf("guard set: %v, want ErrGuarded", err)
+		}
+		// The guard refused the lock: it was not taken.
+		l, err = b.TryLock(ctx, k("g"), time.Minute)
+		if err != nil {
+			t.Fatalf("lock after a guarded try: %v", err)
+		}
+		l.Unlock(ctx)
+		if err := a.Delete(ctx, k("guard")); err != nil {
+			t.Fatal(err)
+		}
+		if l, err = b.TryLockUnless(ctx, k("g"), time.Minute, k("guard")); err != nil {
+			t.Fatalf("guard deleted: %v", err)
+		}
+		l.Unlock(ctx)
+	})
 	t.Run("LockConcurrentOneWinner", func(t *testing.T) {
 		s := newStore(t)
 		var won atomic.Int32
