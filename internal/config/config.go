@@ -52,7 +52,7 @@ type Config struct {
 	// InlineBlobMax is the size up to which a blob is kept in the
 	// metadata database rather than as a file or S3 object (0: none).
 	InlineBlobMax int64
-	// MemoryCacheSize bounds the small objects (up to 32 KiB each) kept
+	// MemoryCacheSize bounds the small objects (up to 256 KiB each) kept
 	// in memory to serve hits without touching the blob store.
 	MemoryCacheSize int64
 	// RowCacheTTL is how long a metadata row read from the database serves
@@ -138,7 +138,7 @@ var Vars = [][3]string{
 	{"MINIO_BUCKET", "artifacts", "S3 bucket (created when missing)"},
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
-	{"MEMORY_CACHE_SIZE", "64MB", "small objects (up to 32 KiB) kept in memory for hits (0 turns it off)"},
+	{"MEMORY_CACHE_SIZE", "64MB", "small objects and documents (up to 256 KiB each) kept in memory for hits (0 turns it off)"},
 	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 10m with Redis)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 	{"INLINE_BLOB_MAX", "16KB", "blobs up to this size are kept in the metadata database, not as files or S3 objects (0 turns it off)"},
