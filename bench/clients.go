@@ -171,7 +171,6 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 				args = append(args, fmt.Sprintf("bench.test/m%02d@v1.0.0", i))
 			}
 			tmp := mustTemp()
-			defer os.RemoveAll(tmp)
 			return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
 		}),
 		local("`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", "npm", func(base string) error {
@@ -179,7 +178,6 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 		}),
 		local("`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", "python3", func(base string) error {
 			tmp := mustTemp()
-			defer os.RemoveAll(tmp)
 			args := []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir", "download", "--no-deps", "-d", tmp, "--index-url", base + "/simple/"}
 			for i := range 30 {
 				args = append(args, fmt.Sprintf("benchpkg%02d==1.0.0", i))
@@ -188,7 +186,6 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 		}),
 		local("`helm repo add` and `helm pull` of 20 charts", "helm", "helmc", "≤ 1.2× / ≤ 1.05×", helmBin(), func(base string) error {
 			tmp := mustTemp()
-			defer os.RemoveAll(tmp)
 			env := []string{"HELM_CACHE_HOME=" + tmp + "/c", "HELM_CONFIG_HOME=" + tmp + "/f", "HELM_DATA_HOME=" + tmp + "/d"}
 			if err := command(tmp, env, helmBin(), "repo", "add", "b", base); err != nil {
 				return err
@@ -237,7 +234,6 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 
 func npmInstall(registry string, pkgs ...string) error {
 	tmp := mustTemp()
-	defer os.RemoveAll(tmp)
 	writeAt(filepath.Join(tmp, "package.json"), []byte(`{"name":"proj","version":"1.0.0"}`))
 	args := append([]string{"install", "--registry", registry + "/", "--cache", tmp + "/cache", "--no-audit", "--no-fund", "--package-lock=false"}, pkgs...)
 	return command(tmp, nil, "npm", args...)
@@ -263,7 +259,6 @@ func skopeoClient(work, pAddr string) (workload, func(), bool) {
 		upstream: "http://" + reg.addr, direct: reg.addr, via: func(remote string) string { return pAddr + "/" + remote },
 		run: func(base string) error {
 			tmp := mustTemp()
-			defer os.RemoveAll(tmp)
 			return command(tmp, nil, "skopeo", "--policy", policy, "copy", "--src-tls-verify=false", "docker://"+base+"/bench/img:1", "dir:"+tmp+"/img")
 		}}, reg.stop, true
 }
@@ -294,11 +289,19 @@ func realNPMClient(via func(string) string) (workload, bool) {
 		upstream: upstream, direct: upstream, via: via, run: func(base string) error { return npmInstall(base, pkgs...) }}, true
 }
 
+// mustTemp is a new directory for one client run. It is removed with the
+// whole work directory, not after the run: on a filesystem without a
+// journal (ext4 as this machine has it), creating files just after tens
+// of thousands were deleted is slow, and the runs after a removal were
+// measuring that, direct and through the proxy alike.
 func mustTemp() string {
-	d, err := os.MkdirTemp("", "bench-client")
+	d, err := os.MkdirTemp(workRoot, "client")
 	check(err)
 	return d
 }
+
+// workRoot holds every file a run writes.
+var workRoot string
 
 func mustTime(name string, f func() error) time.Duration {
 	start := time.Now()

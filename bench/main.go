@@ -37,6 +37,7 @@ func main() {
 	clients := flag.Bool("clients", true, "also time real clients (go, npm, pip, helm) through the proxy against straight at the origin")
 	proxies := flag.Bool("proxies", true, "run the table against nginx proxy_cache (false: only the client rows, to iterate on one)")
 	match := flag.String("match", "", "time only the client rows whose name matches this regular expression")
+	workDir := flag.String("work", "", "directory for the corpus, caches and clients, left in place (default: a temporary one, removed at the end)")
 	flag.Parse()
 	var env []string
 	backends := "embedded: SQLite + files + memory"
@@ -47,9 +48,16 @@ func main() {
 		backends = "scale-out: PostgreSQL + S3 + Redis"
 	}
 	load0 := loadavg()
-	work, err := os.MkdirTemp("", "artifactapi-bench")
-	check(err)
-	defer os.RemoveAll(work)
+	work := *workDir
+	if work == "" {
+		var err error
+		work, err = os.MkdirTemp("", "artifactapi-bench")
+		check(err)
+		defer os.RemoveAll(work)
+	} else {
+		check(os.MkdirAll(work, 0o755))
+	}
+	workRoot = work
 	files := filepath.Join(work, "files")
 	if !*proxies {
 		*small, *many, *bigMB, *fillMB = 0, 0, 0, 0
