@@ -174,8 +174,12 @@ async function desktop(b) {
   await page.getByTestId('total-bandwidth-saved').getByText('8.00 MiB').waitFor()
   await shot(page, 'desktop-dashboard')
 
-  // Objects: browse, evict one after confirming.
+  // Objects: browse, evict one after confirming. The dashboard's last
+  // requests list big.bin too: its cells are looked for once the page
+  // changed (a run once found the dashboard's two).
   await page.getByRole('link', { name: 'Objects' }).click()
+  await page.getByRole('heading', { name: 'Objects', level: 1 }).waitFor()
+  await page.getByRole('navigation', { name: 'Path' }).waitFor()
   await page.getByRole('cell', { name: 'big.bin', exact: true }).waitFor()
   await page.getByRole('cell', { name: 'small.txt', exact: true }).waitFor()
   await shot(page, 'desktop-objects')
