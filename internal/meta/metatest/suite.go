@@ -289,6 +289,46 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			}
 		}
 	})
+	t.Run("ConcurrentBlobsAndRows", func(t *testing.T) {
+		// Fills put a small blob, then its row, at the same time as others:
+		// each is there when its call returns, and duplicates are kept once.
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		var wg sync.WaitGroup
+		for i := range 64 {
+			wg.Go(func() {
+				data := fmt.Appendf(nil, "blob %d", i%40)
+				if err := s.PutBlob(ctx, sha(i%40), data); err != nil {
+					t.Error(err)
+					return
+				}
+				if got, err := s.GetBlob(ctx, sha(i%40)); err != nil || string(got) != string(data) {
+					t.Errorf("blob %d: %q %v", i%40, got, err)
+				}
+				o := meta.Object{Remote: "r", Path: fmt.Sprint("p", i), SHA256: sha(i % 40), Size: int64(len(data)), FetchedAt: now, LastAccess: now}
+				if err := s.PutObject(ctx, o); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		n := 0
+		if err := s.WalkBlobs(ctx, func(sha string, size int64, _ time.Time) { n++ }); err != nil || n != 40 {
+			t.Fatalf("%d blobs %v, want 40", n, err)
+		}
+		if objs, err := s.ListObjects(ctx, "r", "", "", 100); err != nil || len(objs) != 64 {
+			t.Fatalf("%d rows %v, want 64", len(objs), err)
+		}
+		if size, err := s.BlobSize(ctx, sha(3)); err != nil || size != int64(len("blob 3")) {
+			t.Fatalf("size %d %v", size, err)
+		}
+		if err := s.DeleteBlob(ctx, sha(3)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetBlob(ctx, sha(3)); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("deleted blob: %v", err)
+		}
+	})
 	t.Run("ObjectsByAccess", func(t *testing.T) {
 		s := newStore(t)
 		base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
