@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,24 +14,10 @@ type smallBlob struct {
 
 const putBlobSQL = `INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`
 
-// PutBlob implements meta.Store. Concurrent puts share one round trip.
+// PutBlob implements meta.Store. Concurrent puts share one round trip
+// with each other and with rows (see putWrites).
 func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
-	return s.blobs.Do(ctx, smallBlob{sha, data})
-}
-
-// putBlobs goes in key order, so two replicas' batches cannot deadlock.
-func (s *Store) putBlobs(ctx context.Context, batch []smallBlob) error {
-	if len(batch) == 1 {
-		_, err := s.pool.Exec(ctx, putBlobSQL, batch[0].sha, batch[0].data)
-		return err
-	}
-	sorted := slices.Clone(batch)
-	slices.SortFunc(sorted, func(a, b smallBlob) int { return strings.Compare(a.sha, b.sha) })
-	var b pgx.Batch
-	for _, o := range sorted {
-		b.Queue(putBlobSQL, o.sha, o.data)
-	}
-	return s.pool.SendBatch(ctx, &b).Close()
+	return s.writes.Do(ctx, write{blob: &smallBlob{sha, data}})
 }
 
 // GetBlob implements meta.Store.

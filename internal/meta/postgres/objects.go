@@ -49,28 +49,54 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $
 // PutObject implements meta.Store. Usage (hits, last access) survives a
 // refill of the same path. Concurrent fills commit their rows together
 // (meta.Group).
-func (s *Store) PutObject(ctx context.Context, o meta.Object) error { return s.puts.Do(ctx, o) }
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
+	return s.writes.Do(ctx, write{obj: &o})
+}
 
-// putObjects writes a batch in one round trip and one transaction (a
-// pgx batch runs in an implicit one). Rows go in key order so two
-// replicas' batches lock conflicting rows in the same order and cannot
-// deadlock.
-func (s *Store) putObjects(ctx context.Context, batch []meta.Object) error {
-	args := func(o meta.Object) []any {
+// write is a row or a small blob (PutBlob): the fills that finish
+// together commit both kinds in one batch, not one of each.
+type write struct {
+	obj  *meta.Object
+	blob *smallBlob
+}
+
+// putWrites writes a batch in one round trip and one transaction (a pgx
+// batch runs in an implicit one). Blobs go first, then rows, each in key
+// order, so two replicas' batches lock conflicting rows in the same order
+// and cannot deadlock. A fill's row comes after its blob was written.
+func (s *Store) putWrites(ctx context.Context, batch []write) error {
+	args := func(o *meta.Object) []any {
 		return []any{o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
 			ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits}
 	}
 	if len(batch) == 1 {
-		_, err := s.pool.Exec(ctx, putObjectSQL, args(batch[0])...)
+		var err error
+		if w := batch[0]; w.blob != nil {
+			_, err = s.pool.Exec(ctx, putBlobSQL, w.blob.sha, w.blob.data)
+		} else {
+			_, err = s.pool.Exec(ctx, putObjectSQL, args(w.obj)...)
+		}
 		return err
 	}
 	sorted := slices.Clone(batch)
-	slices.SortStableFunc(sorted, func(a, b meta.Object) int {
-		return cmp.Or(strings.Compare(a.Remote, b.Remote), strings.Compare(a.Path, b.Path))
+	slices.SortStableFunc(sorted, func(a, b write) int {
+		switch {
+		case a.blob != nil && b.blob != nil:
+			return strings.Compare(a.blob.sha, b.blob.sha)
+		case a.blob != nil:
+			return -1
+		case b.blob != nil:
+			return 1
+		}
+		return cmp.Or(strings.Compare(a.obj.Remote, b.obj.Remote), strings.Compare(a.obj.Path, b.obj.Path))
 	})
 	var b pgx.Batch
-	for _, o := range sorted {
-		b.Queue(putObjectSQL, args(o)...)
+	for _, w := range sorted {
+		if w.blob != nil {
+			b.Queue(putBlobSQL, w.blob.sha, w.blob.data)
+		} else {
+			b.Queue(putObjectSQL, args(w.obj)...)
+		}
 	}
 	return s.pool.SendBatch(ctx, &b).Close()
 }

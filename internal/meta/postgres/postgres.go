@@ -18,9 +18,8 @@ import (
 
 // Store is a meta.Store on PostgreSQL.
 type Store struct {
-	pool  *pgxpool.Pool
-	puts  meta.Group[meta.Object]
-	blobs meta.Group[smallBlob]
+	pool   *pgxpool.Pool
+	writes meta.Group[write]
 }
 
 // Open connects to dsn (a postgres:// URL or key=value string), checks the
@@ -38,8 +37,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{pool: pool}
-	s.puts.Write = s.putObjects
-	s.blobs.Write = s.putBlobs
+	s.writes.Write = s.putWrites
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

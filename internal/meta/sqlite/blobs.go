@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -15,26 +14,10 @@ type smallBlob struct {
 
 const putBlobSQL = `INSERT INTO blobs (sha256, data, added) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`
 
-// PutBlob implements meta.Store. Concurrent puts share one transaction.
+// PutBlob implements meta.Store. Concurrent puts share one transaction
+// with each other and with rows (see putWrites).
 func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
-	return s.blobs.Do(ctx, smallBlob{sha, data})
-}
-
-func (s *Store) putBlobs(ctx context.Context, batch []smallBlob) error {
-	now := time.Now().UnixNano()
-	if len(batch) == 1 {
-		_, err := s.blobStmt.ExecContext(ctx, batch[0].sha, batch[0].data, now)
-		return err
-	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, s.blobStmt)
-		for _, b := range batch {
-			if _, err := st.ExecContext(ctx, b.sha, b.data, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.writes.Do(ctx, write{blob: &smallBlob{sha, data}})
 }
 
 // GetBlob implements meta.Store.

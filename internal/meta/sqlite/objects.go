@@ -35,21 +35,40 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, 
 
 // PutObject implements meta.Store: concurrent fills commit their rows
 // together (meta.Group).
-func (s *Store) PutObject(ctx context.Context, o meta.Object) error { return s.puts.Do(ctx, o) }
+func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
+	return s.writes.Do(ctx, write{obj: &o})
+}
 
-func (s *Store) putObjects(ctx context.Context, batch []meta.Object) error {
-	put := func(st *sql.Stmt, o meta.Object) error {
-		_, err := st.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
-			nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+// write is a row or a small blob (PutBlob): the fills that finish
+// together commit both kinds in one transaction. Two groups were two
+// writers waiting on each other for SQLite's write lock.
+type write struct {
+	obj  *meta.Object
+	blob *smallBlob
+}
+
+// putWrites writes a batch in one transaction; a fill's row comes after
+// its blob was written.
+func (s *Store) putWrites(ctx context.Context, batch []write) error {
+	now := time.Now().UnixNano()
+	put := func(obj, blob *sql.Stmt, w write) error {
+		var err error
+		if w.blob != nil {
+			_, err = blob.ExecContext(ctx, w.blob.sha, w.blob.data, now)
+		} else {
+			o := w.obj
+			_, err = obj.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+				nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+		}
 		return err
 	}
 	if len(batch) == 1 {
-		return put(s.putStmt, batch[0])
+		return put(s.putStmt, s.blobStmt, batch[0])
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, s.putStmt)
-		for _, o := range batch {
-			if err := put(st, o); err != nil {
+		obj, blob := tx.StmtContext(ctx, s.putStmt), tx.StmtContext(ctx, s.blobStmt)
+		for _, w := range batch {
+			if err := put(obj, blob, w); err != nil {
 				return err
 			}
 		}

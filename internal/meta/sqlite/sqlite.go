@@ -26,9 +26,8 @@ type Store struct {
 	// flush (parsing it per row tripled its cost), one traffic upsert per
 	// second, remote and outcome.
 	usageStmt, trafficStmt *sql.Stmt
-	puts                   meta.Group[meta.Object]
 	blobStmt               *sql.Stmt
-	blobs                  meta.Group[smallBlob]
+	writes                 meta.Group[write]
 }
 
 // Open opens (creating and migrating) the database file at path.
@@ -51,8 +50,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := &Store{db: db}
-	s.puts.Write = s.putObjects
-	s.blobs.Write = s.putBlobs
+	s.writes.Write = s.putWrites
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
