@@ -41,6 +41,12 @@ type Walker interface {
 	Walk(fn func(sha string, size int64, mod time.Time)) error
 }
 
+// Usage writes the object usage recorded but not yet stored, which
+// would otherwise wait for the recorder's next usage flush.
+type Usage interface {
+	FlushUsage(ctx context.Context) error
+}
+
 // Locker keeps one replica's janitor at work at a time.
 type Locker interface {
 	TryLock(ctx context.Context, key string, ttl time.Duration) (state.Lock, error)
@@ -54,6 +60,9 @@ type Janitor struct {
 	Blobs    Blobs
 	Lock     Locker
 	Log      *slog.Logger
+	// Usage, when set, is flushed before a sweep orders objects by last
+	// use, so this replica's recent hits count.
+	Usage Usage
 	// MaxSize bounds the whole cache (0: unbounded).
 	MaxSize int64
 	// Grace is how old an unreferenced blob must be to be collected.
@@ -102,6 +111,11 @@ const batch = 200
 // Sweep runs every rule once.
 func (j *Janitor) Sweep(ctx context.Context) (Report, error) {
 	var rep Report
+	if j.Usage != nil {
+		if err := j.Usage.FlushUsage(ctx); err != nil {
+			return rep, err
+		}
+	}
 	now := j.Now()
 	for _, r := range j.Registry.Remotes() {
 		if r.UnusedDays <= 0 {

@@ -44,6 +44,7 @@ func (s *store) sums() (hits, usageRows, usageHits int64) {
 func TestUsageIsSummedOverTicksCountersAreNot(t *testing.T) {
 	st := &store{}
 	r := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), 100*time.Millisecond)
+	r.usageEvery = 5
 	ctx, cancel := context.WithCancel(context.Background())
 	go r.Run(ctx)
 	hit := func(path string) {
@@ -88,6 +89,29 @@ func TestUsageIsSummedOverTicksCountersAreNot(t *testing.T) {
 	r.Wait()
 	if _, rows, usageHits := st.sums(); rows != 3 || usageHits != 5 {
 		t.Fatalf("after shutdown: %d rows, %d hits; want 3, 5", rows, usageHits)
+	}
+}
+
+// FlushUsage writes what was queued and summed before it, long before the
+// usage period ends, and returns once it is stored.
+func TestFlushUsageWritesPendingUsageNow(t *testing.T) {
+	st := &store{}
+	r := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	for _, p := range []string{"a", "b", "a"} {
+		r.Access(meta.Access{Time: time.Now(), Remote: "r", Path: p, Method: "GET", Status: 200, Cache: "HIT"})
+	}
+	if err := r.FlushUsage(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, rows, usageHits := st.sums(); rows != 2 || usageHits != 3 {
+		t.Fatalf("after FlushUsage: %d rows, %d hits; want 2, 3", rows, usageHits)
+	}
+	cancel()
+	r.Wait()
+	if err := r.FlushUsage(context.Background()); err != nil {
+		t.Fatalf("FlushUsage after Run returned: %v", err)
 	}
 }
 

@@ -146,7 +146,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		return nil, err
 	}
 	a.bg.Go(func() { a.Engine.WatchInvalidations(bg) })
-	a.Janitor = &janitor.Janitor{Meta: a.Meta, Engine: a.Engine, Registry: reg, Blobs: a.Blobs, Lock: a.State, Log: log,
+	a.Janitor = &janitor.Janitor{Meta: a.Meta, Engine: a.Engine, Registry: reg, Blobs: a.Blobs, Lock: a.State, Log: log, Usage: a.rec,
 		MaxSize: cfg.CacheMaxSize, Grace: orphanGrace, Now: time.Now}
 	a.bg.Go(func() { a.Janitor.Run(bg, cfg.JanitorInterval) })
 	pull := &pullauth.Checker{Tokens: a.Meta, Admin: a.Token}
