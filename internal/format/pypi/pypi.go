@@ -29,20 +29,51 @@ const (
 )
 
 var (
-	projectRE  = regexp.MustCompile(`^simple/([A-Za-z0-9._-]+)/$`)
 	normalizer = regexp.MustCompile(`[-_.]+`)
 	distExts   = []string{".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".egg", ".metadata"}
 )
 
-// Normalize is PEP 503's project name normalisation.
-func Normalize(name string) string { return strings.ToLower(normalizer.ReplaceAllString(name, "-")) }
+// Normalize is PEP 503's project name normalisation. A name that is
+// normalised already (as pip asks for them) is returned without the
+// regular expression: page runs on every request of a pypi remote, twice.
+func Normalize(name string) string {
+	if normalized(name) {
+		return name
+	}
+	return strings.ToLower(normalizer.ReplaceAllString(name, "-"))
+}
 
+func normalized(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && (i == 0 || name[i-1] != '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// page returns the project whose page p ("simple/{name}/", with its
+// representation's suffix) is.
 func page(p string) (project string, ok bool) {
 	p = strings.TrimSuffix(strings.TrimSuffix(p, asJSON), asHTML)
-	if m := projectRE.FindStringSubmatch(p); m != nil {
-		return Normalize(m[1]), true
+	name, ok := strings.CutPrefix(p, "simple/")
+	if !ok {
+		return "", false
 	}
-	return "", false
+	if name, ok = strings.CutSuffix(name, "/"); !ok || name == "" {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return "", false
+		}
+	}
+	return Normalize(name), true
 }
 
 func isPage(p string) bool { return strings.HasSuffix(p, asJSON) || strings.HasSuffix(p, asHTML) }
