@@ -48,7 +48,7 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $
 
 // PutObject implements meta.Store. Usage (hits, last access) survives a
 // refill of the same path. Concurrent fills commit their rows together
-// (meta.Group).
+// (group.Group).
 func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
 	return s.writes.Do(ctx, write{obj: &o})
 }

@@ -13,13 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/artifactapi/artifactapi/internal/group"
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
 
 // Store is a meta.Store on PostgreSQL.
 type Store struct {
 	pool   *pgxpool.Pool
-	writes meta.Group[write]
+	writes group.Group[write]
 }
 
 // Open connects to dsn (a postgres:// URL or key=value string), checks the

@@ -34,7 +34,7 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, 
 	fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
 
 // PutObject implements meta.Store: concurrent fills commit their rows
-// together (meta.Group).
+// together (group.Group).
 func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
 	return s.writes.Do(ctx, write{obj: &o})
 }

@@ -13,6 +13,7 @@ import (
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/artifactapi/artifactapi/internal/group"
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
 
@@ -27,7 +28,7 @@ type Store struct {
 	// second, remote and outcome.
 	usageStmt, trafficStmt *sql.Stmt
 	blobStmt               *sql.Stmt
-	writes                 meta.Group[write]
+	writes                 group.Group[write]
 }
 
 // Open opens (creating and migrating) the database file at path.

@@ -13,14 +13,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/artifactapi/artifactapi/internal/group"
 	"github.com/artifactapi/artifactapi/internal/state"
 )
 
 // Store is a state.Store on Redis. Every key and channel is under prefix,
 // so one Redis can serve several installations.
 type Store struct {
-	rdb    *redis.Client
-	prefix string
+	rdb     *redis.Client
+	prefix  string
+	scripts group.Group[*call]
 }
 
 // Open parses url (redis://[user:pass@]host:port/db) and connects. The
@@ -39,6 +41,7 @@ func Open(ctx context.Context, url, prefix string) (*Store, error) {
 		opt.ClientName = "artifactapi" // visible in CLIENT LIST
 	}
 	s := &Store{rdb: redis.NewClient(opt), prefix: prefix}
+	s.scripts.Write = s.runBatch
 	if err := s.Ping(ctx); err != nil {
 		s.rdb.Close()
 		return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
@@ -75,7 +78,7 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (sta
 // remembered and takes its fill lock in one round trip, not two.
 func (s *Store) TryLockUnless(ctx context.Context, key string, ttl time.Duration, guard string) (state.Lock, error) {
 	l := s.newLock(key)
-	n, err := lockUnlessScript.Run(ctx, s.rdb, []string{l.key, s.kv(guard)}, l.owner, ttl.Milliseconds()).Int()
+	n, err := s.run(ctx, lockUnlessScript, []string{l.key, s.kv(guard)}, l.owner, ttl.Milliseconds())
 	switch {
 	case err != nil:
 		return nil, err
@@ -111,7 +114,7 @@ var (
 )
 
 func (l *lock) Refresh(ctx context.Context, ttl time.Duration) error {
-	n, err := refreshScript.Run(ctx, l.s.rdb, []string{l.key}, l.owner, ttl.Milliseconds()).Int()
+	n, err := l.s.run(ctx, refreshScript, []string{l.key}, l.owner, ttl.Milliseconds())
 	if err != nil {
 		return err
 	}
@@ -122,7 +125,8 @@ func (l *lock) Refresh(ctx context.Context, ttl time.Duration) error {
 }
 
 func (l *lock) Unlock(ctx context.Context) error {
-	return unlockScript.Run(ctx, l.s.rdb, []string{l.key}, l.owner).Err()
+	_, err := l.s.run(ctx, unlockScript, []string{l.key}, l.owner)
+	return err
 }
 
 // Set implements state.Store.

@@ -152,6 +152,56 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 			t.Fatalf("%d winners, want 1", won.Load())
 		}
 	})
+	// Many locks taken, marked and released at once (the Redis store
+	// sends such calls together in one pipeline): each key still has one
+	// winner, and each call its own answer.
+	t.Run("LocksConcurrentManyKeys", func(t *testing.T) {
+		s := newStore(t)
+		const keys, tries = 16, 8
+		var won [keys]atomic.Int32
+		locks := make(chan state.Lock, keys*tries)
+		var wg sync.WaitGroup
+		for i := range keys * tries {
+			wg.Go(func() {
+				l, err := s.TryLockUnless(ctx, k(fmt.Sprint("many", i%keys)), time.Minute, k("noguard"))
+				switch {
+				case err == nil:
+					won[i%keys].Add(1)
+					locks <- l
+				case !errors.Is(err, state.ErrLocked):
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		close(locks)
+		for i := range keys {
+			if n := won[i].Load(); n != 1 {
+				t.Fatalf("key %d: %d winners, want 1", i, n)
+			}
+		}
+		for l := range locks {
+			wg.Go(func() {
+				if err := l.Refresh(ctx, time.Minute); err != nil {
+					t.Errorf("refresh: %v", err)
+				}
+				if err := l.Unlock(ctx); err != nil {
+					t.Errorf("unlock: %v", err)
+				}
+				if err := l.Refresh(ctx, time.Minute); !errors.Is(err, state.ErrLockLost) {
+					t.Errorf("refresh after unlock: %v, want ErrLockLost", err)
+				}
+			})
+		}
+		wg.Wait()
+		for i := range keys {
+			l, err := s.TryLockUnless(ctx, k(fmt.Sprint("many", i)), time.Minute, k("noguard"))
+			if err != nil {
+				t.Fatalf("key %d after unlock: %v", i, err)
+			}
+			l.Unlock(ctx)
+		}
+	})
 	t.Run("LockExpires", func(t *testing.T) {
 		a, b := newStore(t), newStore(t)
 		l, err := a.TryLock(ctx, k("exp"), 100*time.Millisecond)

@@ -1,4 +1,7 @@
-package meta
+// Package group sends what concurrent callers submit together: the
+// metadata stores' commits (one transaction) and the Redis state store's
+// lock scripts (one pipeline).
+package group
 
 import (
 	"context"
