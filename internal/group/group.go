@@ -36,17 +36,37 @@ type groupItem[T any] struct {
 // Do submits v and returns when it was written (or failed to be). The
 // write does not stop when ctx is cancelled: other callers' items share
 // it, and a row half decided is worse than one written a little late.
-func (g *Group[T]) Do(ctx context.Context, v T) error {
+func (g *Group[T]) Do(ctx context.Context, v T) error { return <-g.submit(ctx, v, false) }
+
+// submit queues v and, when no batch is being written, writes the queue:
+// in this goroutine, or (apart) in another, so the caller can stop
+// waiting.
+func (g *Group[T]) submit(ctx context.Context, v T, apart bool) chan error {
 	it := groupItem[T]{v: v, ctx: context.WithoutCancel(ctx), done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, it)
 	lead := !g.writing
 	g.writing = true
 	g.mu.Unlock()
-	if lead {
+	switch {
+	case lead && apart:
+		go g.drain()
+	case lead:
 		g.drain()
 	}
-	return <-it.done
+	return it.done
+}
+
+// Ask is Do for a read: it returns ctx's error once ctx ends (a lookup
+// whose client left), and the batch goes on for the others.
+func (g *Group[T]) Ask(ctx context.Context, v T) error {
+	done := g.submit(ctx, v, true)
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // drain writes the queue as one batch. What queued meanwhile is handed to

@@ -102,3 +102,31 @@ func TestGroupWritesDespiteACancelledCaller(t *testing.T) {
 		t.Fatalf("Do = %v, write saw ctx err %v; want the row written", err, got)
 	}
 }
+
+// A reader whose context ends stops waiting for a batch that is slow; the
+// batch still runs for the others, and its answer goes nowhere.
+func TestGroupAskReturnsWhenItsContextEnds(t *testing.T) {
+	release := make(chan struct{})
+	g := &Group[int]{Write: func(context.Context, []int) error {
+		<-release
+		return nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	asked := make(chan error, 1)
+	go func() { asked <- g.Ask(ctx, 1) }()
+	queued(t, g, 0) // the batch holding 1 is being written
+	cancel()
+	select {
+	case err := <-asked:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Ask = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("Ask still waiting for the batch after its context ended")
+	}
+	close(release)
+	if err := g.Ask(context.Background(), 2); err != nil {
+		t.Fatalf("the next Ask: %v", err)
+	}
+}

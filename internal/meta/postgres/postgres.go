@@ -21,6 +21,7 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	writes group.Group[write]
+	gets   group.Group[*get]
 }
 
 // Open connects to dsn (a postgres:// URL or key=value string), checks the
@@ -39,6 +40,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := &Store{pool: pool}
 	s.writes.Write = s.putWrites
+	s.gets.Write = s.getBatch
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
