@@ -51,7 +51,7 @@ func writeAt(path string, b []byte) {
 // metadataRows measures warm hits of each document: what every npm install,
 // pip install and helm repo update asks first. ArtifactAPI serves the
 // rewritten copy it stored; nginx the origin's bytes.
-func metadataRows(t *table, nx, pAddr, token, origin string, dur time.Duration) {
+func metadataRows(t *table, pr pair, pAddr, token, origin string, dur time.Duration) {
 	docs := []struct{ typ, base, path, label string }{
 		{"npm", "npm/", "demo", "npm packument (300 versions)"},
 		{"pypi", "pypi/", "simple/demo/", "PyPI simple page (300 files)"},
@@ -59,7 +59,7 @@ func metadataRows(t *table, nx, pAddr, token, origin string, dur time.Duration) 
 	}
 	for _, d := range docs {
 		api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"m-%s","package_type":"%s","base_url":"http://%s/%s"}`, d.typ, d.typ, origin, d.base))
-		n := nx + d.base
+		n := pr.nx + d.base
 		if d.typ == "helm" {
 			n += "/"
 		}
@@ -67,8 +67,8 @@ func metadataRows(t *table, nx, pAddr, token, origin string, dur time.Duration) 
 		p := "http://" + pAddr + "/api/v1/remote/m-" + d.typ + "/" + d.path
 		get(n)
 		get(p)
-		rn := load(func(int) string { return n }, 1, 64, dur)
-		rp := load(func(int) string { return p }, 1, 64, dur)
+		url := map[string]string{pr.nx: n, pr.px: p}
+		rn, rp := pr.warm(func(b string) result { return load(func(int) string { return url[b] }, 1, 64, dur) })
 		t.higher("warm "+d.label+", 64 conns: req/s", rn.reqs, rp.reqs, "≥ 0.9×")
 	}
 }

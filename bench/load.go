@@ -74,6 +74,30 @@ func wall(f func()) time.Duration {
 	return time.Since(t)
 }
 
+// medianResult is the median of each figure of rs, taken apart.
+func medianResult(rs []result) result {
+	f := func(get func(result) float64) float64 {
+		vs := make([]float64, len(rs))
+		for i, r := range rs {
+			vs[i] = get(r)
+		}
+		slices.Sort(vs)
+		return vs[len(vs)/2]
+	}
+	d := func(get func(result) time.Duration) time.Duration {
+		vs := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			vs[i] = get(r)
+		}
+		return median(vs)
+	}
+	return result{
+		reqs: f(func(r result) float64 { return r.reqs }), mbps: f(func(r result) float64 { return r.mbps }),
+		p50: d(func(r result) time.Duration { return r.p50 }), p99: d(func(r result) time.Duration { return r.p99 }),
+		wall: d(func(r result) time.Duration { return r.wall }),
+	}
+}
+
 func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2].Round(10 * time.Microsecond)
