@@ -147,7 +147,7 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 	pol := policyOf(rem)
 	key := "filter\x00" + rem.Name + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self + "\x00" + FilterKey(rem, obj.Path)
 	h := w.Header()
-	h.Set("Content-Type", contentType(obj))
+	setContentType(h, obj)
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("Cache-Control", "no-cache")

@@ -22,7 +22,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	sum := sha256.Sum256([]byte(self))
 	etag := `"sha256:` + obj.SHA256 + "-" + hex.EncodeToString(sum[:4]) + `"`
 	h := w.Header()
-	h.Set("Content-Type", contentType(obj))
+	setContentType(h, obj)
 	h.Set("ETag", etag)
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")

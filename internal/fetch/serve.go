@@ -120,11 +120,14 @@ func (e *Engine) openFailed(r *http.Request, obj meta.Object, err error) error {
 	return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
 }
 
-func contentType(obj meta.Object) string {
+// setContentType sends the stored type, or octet-stream when the upstream
+// named none.
+func setContentType(h http.Header, obj meta.Object) {
 	if obj.ContentType == "" {
-		return "application/octet-stream"
+		h["Content-Type"] = valOctet
+	} else {
+		h.Set("Content-Type", obj.ContentType)
 	}
-	return obj.ContentType
 }
 
 // Header values every hit sends, built once: Header.Set allocates a
@@ -157,11 +160,7 @@ func outcomeValue(o format.Outcome) []string {
 
 func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache format.Outcome) {
 	h := w.Header()
-	if obj.ContentType == "" {
-		h["Content-Type"] = valOctet
-	} else {
-		h.Set("Content-Type", obj.ContentType)
-	}
+	setContentType(h, obj)
 	h.Set("ETag", `"sha256:`+obj.SHA256+`"`)
 	h["X-Cache"] = outcomeValue(cache)
 	h["X-Artifact-Source"] = valCache
