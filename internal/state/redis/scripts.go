@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -40,7 +39,7 @@ func (s *Store) runBatch(ctx context.Context, calls []*call) error {
 	pipe.Exec(ctx) // errors are read per command below
 	for i, c := range calls {
 		c.n, c.err = cmds[i].Int64()
-		if c.err != nil && strings.HasPrefix(c.err.Error(), "NOSCRIPT") {
+		if c.err != nil && redis.HasErrorPrefix(c.err, "NOSCRIPT") {
 			c.n, c.err = c.script.Run(ctx, s.rdb, c.keys, c.args...).Int64()
 		}
 	}
