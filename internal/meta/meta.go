@@ -205,6 +205,21 @@ type Batch struct {
 	Traffic []Traffic
 }
 
+// Write is what a store commits for PutObject or PutBlob: a row or a
+// small blob. The writes that arrive together go in one transaction
+// (group.Group), both kinds in one, so a fill's blob and row do not wait
+// on each other for the database's write lock.
+type Write struct {
+	Object *Object
+	Blob   *SmallBlob
+}
+
+// SmallBlob is a blob kept beside the rows (PutBlob).
+type SmallBlob struct {
+	SHA256 string
+	Data   []byte
+}
+
 // Store is the metadata backend.
 type Store interface {
 	CreateRemote(ctx context.Context, r Remote) error

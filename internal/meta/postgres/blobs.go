@@ -5,19 +5,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
 
-type smallBlob struct {
-	sha  string
-	data []byte
-}
+	"github.com/artifactapi/artifactapi/internal/meta"
+)
 
 const putBlobSQL = `INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`
 
 // PutBlob implements meta.Store. Concurrent puts share one round trip
 // with each other and with rows (see putWrites).
 func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
-	return s.writes.Do(ctx, write{blob: &smallBlob{sha, data}})
+	return s.writes.Do(ctx, meta.Write{Blob: &meta.SmallBlob{SHA256: sha, Data: data}})
 }
 
 // GetBlob implements meta.Store.

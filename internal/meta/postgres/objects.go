@@ -55,6 +55,11 @@ type get struct {
 	err          error
 }
 
+func (g *get) scan(row pgx.Row) {
+	o, err := scanObject(row)
+	g.obj, g.err = o, notFound(err)
+}
+
 // getBatch answers each lookup; the error it returns is the batch's own
 // (a lost connection), after which each is asked again alone.
 func (s *Store) getBatch(ctx context.Context, gets []*get) error {
@@ -65,15 +70,13 @@ func (s *Store) getBatch(ctx context.Context, gets []*get) error {
 	defer cancel()
 	if len(gets) == 1 {
 		g := gets[0]
-		g.obj, g.err = scanObject(s.pool.QueryRow(ctx, getObjectSQL, g.remote, g.path))
-		g.err = notFound(g.err)
+		g.scan(s.pool.QueryRow(ctx, getObjectSQL, g.remote, g.path))
 		return nil
 	}
 	var b pgx.Batch
 	for _, g := range gets {
 		b.Queue(getObjectSQL, g.remote, g.path).QueryRow(func(row pgx.Row) error {
-			g.obj, g.err = scanObject(row)
-			g.err = notFound(g.err)
+			g.scan(row)
 			return nil
 		})
 	}
@@ -91,52 +94,45 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $
 // refill of the same path. Concurrent fills commit their rows together
 // (group.Group).
 func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
-	return s.writes.Do(ctx, write{obj: &o})
-}
-
-// write is a row or a small blob (PutBlob): the fills that finish
-// together commit both kinds in one batch, not one of each.
-type write struct {
-	obj  *meta.Object
-	blob *smallBlob
+	return s.writes.Do(ctx, meta.Write{Object: &o})
 }
 
 // putWrites writes a batch in one round trip and one transaction (a pgx
 // batch runs in an implicit one). Blobs go first, then rows, each in key
 // order, so two replicas' batches lock conflicting rows in the same order
 // and cannot deadlock. A fill's row comes after its blob was written.
-func (s *Store) putWrites(ctx context.Context, batch []write) error {
+func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 	args := func(o *meta.Object) []any {
 		return []any{o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
 			ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits}
 	}
 	if len(batch) == 1 {
 		var err error
-		if w := batch[0]; w.blob != nil {
-			_, err = s.pool.Exec(ctx, putBlobSQL, w.blob.sha, w.blob.data)
+		if w := batch[0]; w.Blob != nil {
+			_, err = s.pool.Exec(ctx, putBlobSQL, w.Blob.SHA256, w.Blob.Data)
 		} else {
-			_, err = s.pool.Exec(ctx, putObjectSQL, args(w.obj)...)
+			_, err = s.pool.Exec(ctx, putObjectSQL, args(w.Object)...)
 		}
 		return err
 	}
 	sorted := slices.Clone(batch)
-	slices.SortStableFunc(sorted, func(a, b write) int {
+	slices.SortStableFunc(sorted, func(a, b meta.Write) int {
 		switch {
-		case a.blob != nil && b.blob != nil:
-			return strings.Compare(a.blob.sha, b.blob.sha)
-		case a.blob != nil:
+		case a.Blob != nil && b.Blob != nil:
+			return strings.Compare(a.Blob.SHA256, b.Blob.SHA256)
+		case a.Blob != nil:
 			return -1
-		case b.blob != nil:
+		case b.Blob != nil:
 			return 1
 		}
-		return cmp.Or(strings.Compare(a.obj.Remote, b.obj.Remote), strings.Compare(a.obj.Path, b.obj.Path))
+		return cmp.Or(strings.Compare(a.Object.Remote, b.Object.Remote), strings.Compare(a.Object.Path, b.Object.Path))
 	})
 	var b pgx.Batch
 	for _, w := range sorted {
-		if w.blob != nil {
-			b.Queue(putBlobSQL, w.blob.sha, w.blob.data)
+		if w.Blob != nil {
+			b.Queue(putBlobSQL, w.Blob.SHA256, w.Blob.Data)
 		} else {
-			b.Queue(putObjectSQL, args(w.obj)...)
+			b.Queue(putObjectSQL, args(w.Object)...)
 		}
 	}
 	return s.pool.SendBatch(ctx, &b).Close()

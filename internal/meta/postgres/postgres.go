@@ -20,7 +20,7 @@ import (
 // Store is a meta.Store on PostgreSQL.
 type Store struct {
 	pool   *pgxpool.Pool
-	writes group.Group[write]
+	writes group.Group[meta.Write]
 	gets   group.Group[*get]
 }
 

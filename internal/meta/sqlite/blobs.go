@@ -7,17 +7,12 @@ import (
 	"github.com/artifactapi/artifactapi/internal/meta"
 )
 
-type smallBlob struct {
-	sha  string
-	data []byte
-}
-
 const putBlobSQL = `INSERT INTO blobs (sha256, data, added) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`
 
 // PutBlob implements meta.Store. Concurrent puts share one transaction
 // with each other and with rows (see putWrites).
 func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
-	return s.writes.Do(ctx, write{blob: &smallBlob{sha, data}})
+	return s.writes.Do(ctx, meta.Write{Blob: &meta.SmallBlob{SHA256: sha, Data: data}})
 }
 
 // GetBlob implements meta.Store.

@@ -36,27 +36,19 @@ const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, 
 // PutObject implements meta.Store: concurrent fills commit their rows
 // together (group.Group).
 func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
-	return s.writes.Do(ctx, write{obj: &o})
-}
-
-// write is a row or a small blob (PutBlob): the fills that finish
-// together commit both kinds in one transaction. Two groups were two
-// writers waiting on each other for SQLite's write lock.
-type write struct {
-	obj  *meta.Object
-	blob *smallBlob
+	return s.writes.Do(ctx, meta.Write{Object: &o})
 }
 
 // putWrites writes a batch in one transaction; a fill's row comes after
 // its blob was written.
-func (s *Store) putWrites(ctx context.Context, batch []write) error {
+func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 	now := time.Now().UnixNano()
-	put := func(obj, blob *sql.Stmt, w write) error {
+	put := func(obj, blob *sql.Stmt, w meta.Write) error {
 		var err error
-		if w.blob != nil {
-			_, err = blob.ExecContext(ctx, w.blob.sha, w.blob.data, now)
+		if w.Blob != nil {
+			_, err = blob.ExecContext(ctx, w.Blob.SHA256, w.Blob.Data, now)
 		} else {
-			o := w.obj
+			o := w.Object
 			_, err = obj.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
 				nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
 		}

@@ -28,7 +28,7 @@ type Store struct {
 	// second, remote and outcome.
 	usageStmt, trafficStmt *sql.Stmt
 	blobStmt               *sql.Stmt
-	writes                 group.Group[write]
+	writes                 group.Group[meta.Write]
 }
 
 // Open opens (creating and migrating) the database file at path.
