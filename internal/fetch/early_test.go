@@ -13,6 +13,7 @@ import (
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
@@ -51,7 +52,7 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) }))
 	defer up.Close()
 	gate := make(chan struct{})
-	e, ms, _ := newEngineOver(t, func(s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
+	e, ms, _ := newEngineOver(t, func(_ *sqlite.Store, s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
 	e.storing = make(chan struct{}, 1) // one fill may store behind its clients
 	rem, err := registry.Compile(meta.Remote{Name: "k", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(kindType{}))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
@@ -39,7 +40,7 @@ func TestSmallBodiesSpoolInMemory(t *testing.T) {
 		w.Write(b[len(b)/2:])
 	}))
 	defer up.Close()
-	e, ms, _ := newEngineOver(t, func(s *blobfs.Store) blob.Store { return s })
+	e, ms, _ := newEngineOver(t, func(_ *sqlite.Store, s *blobfs.Store) blob.Store { return s })
 	rem, err := registry.Compile(meta.Remote{Name: "k", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(kindType{}))
 	if err != nil {
 		t.Fatal(err)

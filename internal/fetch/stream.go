@@ -110,26 +110,24 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		defer rewritten.discard()
 		stored, info = rewritten, rinfo
 	}
-	if err := stored.commit(ctx, e, info); err != nil {
-		e.Log.Error("blob commit failed", "err", err)
-		return apierr.New(apierr.ErrUnavailable, "blob store unavailable")
-	}
 	mutable := f.class.Mutable
 	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
 		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
-	if err := e.Objects.PutObject(ctx, obj); err != nil {
-		// No row: the blob is unreachable; drop it unless another row uses it.
-		e.dropIfUnused(ctx, info.SHA256)
-		e.Log.Error("metadata write failed", "err", err)
-		return apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
+	data, err := e.commit(ctx, stored, info, obj)
+	if err != nil {
+		return err
 	}
 	if f.stale != nil {
 		// Other replicas may hold the replaced row.
 		e.invalidate(ctx, f.rem.Name, f.path, false)
 	}
 	e.rows.put(f.key, obj)
-	e.keepSmall(stored, info)
+	if data != nil {
+		// Over a large working set most objects are hit only a few
+		// times: their first hit need not open the blob store.
+		e.small.put(info.SHA256, data)
+	}
 	f.obj = &obj
 	if f.stale != nil && f.stale.SHA256 != obj.SHA256 {
 		// The new version replaced the row: the old bytes may now be
@@ -252,24 +250,4 @@ func keepHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
-}
-
-// keepSmall puts a small object just committed into the memory cache, so
-// its first hit does not open the blob store: over a large working set
-// most objects are hit only a few times, and opening the file was a
-// seventh of the CPU of those hits. The spool holds the bytes that were
-// hashed, so they are the verified object.
-func (e *Engine) keepSmall(sp spool, info blob.Info) {
-	if info.Size > smallObject {
-		return
-	}
-	if m, ok := sp.(*memSpool); ok {
-		e.small.put(info.SHA256, m.data())
-		return
-	}
-	data := make([]byte, info.Size)
-	if _, err := sp.ReadAt(data, 0); err != nil {
-		return // the hit reads it from the store instead
-	}
-	e.small.put(info.SHA256, data)
 }

@@ -50,12 +50,12 @@ type nopEvents struct{}
 func (nopEvents) Publish(events.Event) {}
 
 func newEngine(t *testing.T) (*Engine, *sqlite.Store, *blobfs.Store) {
-	return newEngineOver(t, func(s *blobfs.Store) blob.Store { return s })
+	return newEngineOver(t, func(_ *sqlite.Store, s *blobfs.Store) blob.Store { return s })
 }
 
 // newEngineOver builds an engine on SQLite and the blob store that wrap
 // makes of a local one.
-func newEngineOver(t *testing.T, wrap func(*blobfs.Store) blob.Store) (*Engine, *sqlite.Store, *blobfs.Store) {
+func newEngineOver(t *testing.T, wrap func(*sqlite.Store, *blobfs.Store) blob.Store) (*Engine, *sqlite.Store, *blobfs.Store) {
 	dir := t.TempDir()
 	ms, err := sqlite.Open(context.Background(), filepath.Join(dir, "m.db"))
 	if err != nil {
@@ -67,7 +67,7 @@ func newEngineOver(t *testing.T, wrap func(*blobfs.Store) blob.Store) (*Engine, 
 		t.Fatal(err)
 	}
 	st := memory.New()
-	e, err := New(Deps{Objects: ms, Blobs: wrap(bs), State: st, Breaker: breaker.New(st), Recorder: nopRecorder{}, Events: nopEvents{},
+	e, err := New(Deps{Objects: ms, Blobs: wrap(ms, bs), State: st, Breaker: breaker.New(st), Recorder: nopRecorder{}, Events: nopEvents{},
 		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
 	if err != nil {
 		t.Fatal(err)

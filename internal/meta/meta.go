@@ -205,10 +205,10 @@ type Batch struct {
 	Traffic []Traffic
 }
 
-// Write is what a store commits for PutObject or PutBlob: a row or a
-// small blob. The writes that arrive together go in one transaction
-// (group.Group), both kinds in one, so a fill's blob and row do not wait
-// on each other for the database's write lock.
+// Write is what a store commits for PutObject, PutBlob or PutObjectBlob:
+// a row, a small blob, or both. The writes that arrive together go in one
+// transaction (group.Group), both kinds in one, so a fill's blob and row
+// do not wait on each other for the database's write lock.
 type Write struct {
 	Object *Object
 	Blob   *SmallBlob
@@ -264,6 +264,10 @@ type Store interface {
 	// Small blobs kept beside the rows (see blob/inline). PutBlob stores
 	// data under sha unless it is there; the caller verified it.
 	PutBlob(ctx context.Context, sha string, data []byte) error
+	// PutObjectBlob stores a small blob (o.SHA256, verified by the caller)
+	// and the row naming it in one transaction: neither is kept without
+	// the other, and a fill's commit is one transaction, not two.
+	PutObjectBlob(ctx context.Context, o Object, data []byte) error
 	GetBlob(ctx context.Context, sha string) ([]byte, error)
 	BlobSize(ctx context.Context, sha string) (int64, error)
 	DeleteBlob(ctx context.Context, sha string) error

@@ -26,6 +26,7 @@ import (
 // Table is where the small blobs are kept: the metadata store.
 type Table interface {
 	PutBlob(ctx context.Context, sha string, data []byte) error
+	PutObjectBlob(ctx context.Context, o meta.Object, data []byte) error
 	GetBlob(ctx context.Context, sha string) ([]byte, error)
 	BlobSize(ctx context.Context, sha string) (int64, error)
 	DeleteBlob(ctx context.Context, sha string) error
@@ -78,6 +79,23 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.In
 		return blob.Info{}, fmt.Errorf("blob insert: %w", err)
 	}
 	return info, nil
+}
+
+// Inlines reports whether a blob of size bytes is kept in the table.
+func (s *Store) Inlines(size int64) bool { return size <= s.max }
+
+// PutWithRow stores data, a blob the table keeps (Inlines) whose digest
+// the caller verified as o.SHA256, and o, the row naming it, in one
+// transaction: a small fill's commit is one write to the database, and
+// neither lands without the other.
+func (s *Store) PutWithRow(ctx context.Context, o meta.Object, data []byte) error {
+	if int64(len(data)) > s.max || !blob.ValidDigest(o.SHA256) {
+		return fmt.Errorf("blob of %d bytes (%.12s) is not the table's", len(data), o.SHA256)
+	}
+	if err := s.table.PutObjectBlob(ctx, o, data); err != nil {
+		return fmt.Errorf("blob and row insert: %w", err)
+	}
+	return nil
 }
 
 // Open implements blob.Store: the table first, where the blobs most asked

@@ -18,6 +18,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/blob/blobtest"
 	"github.com/artifactapi/artifactapi/internal/blob/fs"
 	"github.com/artifactapi/artifactapi/internal/blob/inline"
+	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/meta/postgres"
 	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/testenv"
@@ -303,5 +304,48 @@ func TestDatabaseDown(t *testing.T) {
 		if err := open(); !errors.Is(err, errDown) || errors.Is(err, blob.ErrNotFound) {
 			t.Errorf("small blob with the database down: %v, want the database's error", err)
 		}
+	}
+}
+
+// TestPutWithRow checks that a small fill's blob and row land together,
+// readable through the store, and that a blob the table does not keep is
+// refused rather than put in the wrong place.
+func TestPutWithRow(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, table, next := newStore(t, b)
+			rb := s.(interface {
+				Inlines(size int64) bool
+				PutWithRow(ctx context.Context, o meta.Object, data []byte) error
+			})
+			ctx := context.Background()
+			if !rb.Inlines(max) || rb.Inlines(max+1) {
+				t.Fatalf("Inlines: the table keeps blobs up to %d bytes", max)
+			}
+			data, sha := random(t, 100)
+			o := meta.Object{Remote: "r", Path: "small", SHA256: sha, Size: 100, FetchedAt: time.Now().UTC()}
+			if err := rb.PutWithRow(ctx, o, data); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := table.GetBlob(ctx, sha); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("blob in table: %v", err)
+			}
+			if _, _, err := next.Open(ctx, sha); !errors.Is(err, blob.ErrNotFound) {
+				t.Fatalf("small blob also in files: %v", err)
+			}
+			rows := table.(interface {
+				GetObject(ctx context.Context, remote, path string) (meta.Object, error)
+			})
+			if got, err := rows.GetObject(ctx, "r", "small"); err != nil || got.SHA256 != sha {
+				t.Fatalf("row: %+v %v", got, err)
+			}
+			big, bigSHA := random(t, max+1)
+			if err := rb.PutWithRow(ctx, meta.Object{Remote: "r", Path: "big", SHA256: bigSHA, Size: max + 1}, big); err == nil {
+				t.Fatal("a blob larger than the table keeps was accepted")
+			}
+			if _, err := rows.GetObject(ctx, "r", "big"); !errors.Is(err, meta.ErrNotFound) {
+				t.Fatalf("refused blob's row: %v", err)
+			}
+		})
 	}
 }

@@ -329,6 +329,56 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("deleted blob: %v", err)
 		}
 	})
+	t.Run("BlobsWithRows", func(t *testing.T) {
+		// A small fill commits its blob and row together (PutObjectBlob),
+		// alone or among other fills' writes of either kind.
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		one := meta.Object{Remote: "r", Path: "alone", SHA256: sha(99), Size: 5, FetchedAt: now, LastAccess: now}
+		if err := s.PutObjectBlob(ctx, one, []byte("alone")); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetBlob(ctx, sha(99)); err != nil || string(got) != "alone" {
+			t.Fatalf("blob put alone: %q %v", got, err)
+		}
+		if o, err := s.GetObject(ctx, "r", "alone"); err != nil || o.SHA256 != sha(99) {
+			t.Fatalf("row put alone: %+v %v", o, err)
+		}
+		var wg sync.WaitGroup
+		for i := range 64 {
+			wg.Go(func() {
+				data := fmt.Appendf(nil, "blob %d", i%20)
+				o := meta.Object{Remote: "r", Path: fmt.Sprint("p", i), SHA256: sha(i % 20), Size: int64(len(data)), FetchedAt: now, LastAccess: now}
+				var err error
+				switch i % 3 {
+				case 0, 1:
+					err = s.PutObjectBlob(ctx, o, data)
+				default:
+					if err = s.PutBlob(ctx, o.SHA256, data); err == nil {
+						err = s.PutObject(ctx, o)
+					}
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got, err := s.GetBlob(ctx, o.SHA256); err != nil || string(got) != string(data) {
+					t.Errorf("blob %d: %q %v", i%20, got, err)
+				}
+				if got, err := s.GetObject(ctx, "r", o.Path); err != nil || got.SHA256 != o.SHA256 {
+					t.Errorf("row %s: %+v %v", o.Path, got, err)
+				}
+			})
+		}
+		wg.Wait()
+		n := 0
+		if err := s.WalkBlobs(ctx, func(string, int64, time.Time) { n++ }); err != nil || n != 21 {
+			t.Fatalf("%d blobs %v, want 21 (each kept once)", n, err)
+		}
+		if objs, err := s.ListObjects(ctx, "r", "", "", 100); err != nil || len(objs) != 65 {
+			t.Fatalf("%d rows %v, want 65", len(objs), err)
+		}
+	})
 	t.Run("ObjectsByAccess", func(t *testing.T) {
 		s := newStore(t)
 		base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)

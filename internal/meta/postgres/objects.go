@@ -97,6 +97,11 @@ func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
 	return s.writes.Do(ctx, meta.Write{Object: &o})
 }
 
+// PutObjectBlob implements meta.Store.
+func (s *Store) PutObjectBlob(ctx context.Context, o meta.Object, data []byte) error {
+	return s.writes.Do(ctx, meta.Write{Object: &o, Blob: &meta.SmallBlob{SHA256: o.SHA256, Data: data}})
+}
+
 // putWrites writes a batch in one round trip and one transaction (a pgx
 // batch runs in an implicit one). Blobs go first, then rows, each in key
 // order, so two replicas' batches lock conflicting rows in the same order
@@ -106,17 +111,26 @@ func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 		return []any{o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
 			ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits}
 	}
-	if len(batch) == 1 {
+	if w := batch[0]; len(batch) == 1 && (w.Blob == nil || w.Object == nil) {
 		var err error
-		if w := batch[0]; w.Blob != nil {
+		if w.Blob != nil {
 			_, err = s.pool.Exec(ctx, putBlobSQL, w.Blob.SHA256, w.Blob.Data)
 		} else {
 			_, err = s.pool.Exec(ctx, putObjectSQL, args(w.Object)...)
 		}
 		return err
 	}
-	sorted := slices.Clone(batch)
-	slices.SortStableFunc(sorted, func(a, b meta.Write) int {
+	// A blob and its row (PutObjectBlob) are two statements of the batch.
+	parts := make([]meta.Write, 0, len(batch)+1)
+	for _, w := range batch {
+		if w.Blob != nil {
+			parts = append(parts, meta.Write{Blob: w.Blob})
+		}
+		if w.Object != nil {
+			parts = append(parts, meta.Write{Object: w.Object})
+		}
+	}
+	slices.SortStableFunc(parts, func(a, b meta.Write) int {
 		switch {
 		case a.Blob != nil && b.Blob != nil:
 			return strings.Compare(a.Blob.SHA256, b.Blob.SHA256)
@@ -128,7 +142,7 @@ func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 		return cmp.Or(strings.Compare(a.Object.Remote, b.Object.Remote), strings.Compare(a.Object.Path, b.Object.Path))
 	})
 	var b pgx.Batch
-	for _, w := range sorted {
+	for _, w := range parts {
 		if w.Blob != nil {
 			b.Queue(putBlobSQL, w.Blob.SHA256, w.Blob.Data)
 		} else {

@@ -39,23 +39,30 @@ func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
 	return s.writes.Do(ctx, meta.Write{Object: &o})
 }
 
+// PutObjectBlob implements meta.Store.
+func (s *Store) PutObjectBlob(ctx context.Context, o meta.Object, data []byte) error {
+	return s.writes.Do(ctx, meta.Write{Object: &o, Blob: &meta.SmallBlob{SHA256: o.SHA256, Data: data}})
+}
+
 // putWrites writes a batch in one transaction; a fill's row comes after
 // its blob was written.
 func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 	now := time.Now().UnixNano()
 	put := func(obj, blob *sql.Stmt, w meta.Write) error {
-		var err error
 		if w.Blob != nil {
-			_, err = blob.ExecContext(ctx, w.Blob.SHA256, w.Blob.Data, now)
-		} else {
-			o := w.Object
-			_, err = obj.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
-				nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+			if _, err := blob.ExecContext(ctx, w.Blob.SHA256, w.Blob.Data, now); err != nil {
+				return err
+			}
 		}
-		return err
+		if o := w.Object; o != nil {
+			_, err := obj.ExecContext(ctx, o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
+				nanos(o.FetchedAt), nanos(o.ExpiresAt), nanos(o.LastAccess), o.Hits)
+			return err
+		}
+		return nil
 	}
-	if len(batch) == 1 {
-		return put(s.putStmt, s.blobStmt, batch[0])
+	if w := batch[0]; len(batch) == 1 && (w.Blob == nil || w.Object == nil) {
+		return put(s.putStmt, s.blobStmt, w) // one statement: its own transaction
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		obj, blob := tx.StmtContext(ctx, s.putStmt), tx.StmtContext(ctx, s.blobStmt)
