@@ -6,7 +6,6 @@ package npm
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
@@ -31,18 +30,41 @@ const (
 	full        = "#full"
 )
 
-// nameRE admits legacy names too: upper case (JSONStream) predates the
+// validName admits legacy names too: upper case (JSONStream) predates the
 // lower-case rule, and those packages are still installed every day.
-var nameRE = regexp.MustCompile(`^(@[a-zA-Z0-9][a-zA-Z0-9._~-]*/)?[a-zA-Z0-9._~-]+$`)
+//
+// It is ^(@[a-zA-Z0-9][a-zA-Z0-9._~-]*/)?[a-zA-Z0-9._~-]+$ (FuzzValidName
+// checks it against that), by hand: it runs on every request.
+func validName(p string) bool {
+	if strings.HasPrefix(p, "@") {
+		scope, rest, ok := strings.Cut(p[1:], "/")
+		if !ok || scope == "" || !alnum(scope[0]) || !nameChars(scope) {
+			return false
+		}
+		p = rest
+	}
+	return p != "" && nameChars(p)
+}
+
+func nameChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !alnum(c) && c != '.' && c != '_' && c != '~' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
 
 // split returns the package name of a path and whether it is a tarball.
 func split(p string) (name string, tarball bool, ok bool) {
 	p = strings.TrimSuffix(strings.TrimSuffix(p, abbreviated), full)
 	if pkg, file, found := strings.Cut(p, "/-/"); found {
 		flat := !strings.Contains(file, "/") || strings.HasPrefix(file, format.ExtPrefix)
-		return pkg, true, nameRE.MatchString(pkg) && strings.HasSuffix(file, ".tgz") && flat
+		return pkg, true, validName(pkg) && strings.HasSuffix(file, ".tgz") && flat
 	}
-	return p, false, nameRE.MatchString(p)
+	return p, false, validName(p)
 }
 
 // Classify implements format.Type: package documents are indexes that
