@@ -271,6 +271,11 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 	}
 	ctx, cancelIdle := context.WithCancelCause(ctx)
 	defer cancelIdle(nil)
+	if f.stale == nil {
+		// Alongside this fill's own upstream request, not after it: the
+		// client asks for the next file as soon as it has this one.
+		e.prefetch(f)
+	}
 	resp, err := e.do(ctx, f)
 	if err != nil {
 		if !errors.Is(err, apierr.ErrEgressRefused) {

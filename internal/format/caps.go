@@ -18,6 +18,7 @@ type Caps struct {
 	Settings        Configurable
 	Releases        Releases
 	Warmer          Warmer
+	Prefetcher      Prefetcher
 }
 
 // Resolve finds t's capabilities.
@@ -36,5 +37,6 @@ func Resolve(t Type) *Caps {
 	c.Settings, _ = t.(Configurable)
 	c.Releases, _ = t.(Releases)
 	c.Warmer, _ = t.(Warmer)
+	c.Prefetcher, _ = t.(Prefetcher)
 	return c
 }

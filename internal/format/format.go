@@ -86,6 +86,15 @@ type HeadRevalidator interface {
 	Current(path string, h http.Header, sha256 string) bool
 }
 
+// Prefetcher is implemented by types whose clients ask for a known file
+// right after another (the go command: a version's .mod after its .info).
+// As a first fill of path asks its upstream, the engine fills what Next
+// names alongside, in the background, unless it is cached: the client's
+// next request finds it stored or joins its fill already under way.
+type Prefetcher interface {
+	Next(path string) []string
+}
+
 // Rewriter is implemented by types whose indexes carry links that must
 // come back through the proxy (a helm index.yaml's chart URLs). The
 // rewritten bytes are what is stored and served, under their own digest;

@@ -20,6 +20,7 @@ type Metrics struct {
 	FillsInFlight prometheus.Gauge
 	FillsRefused  prometheus.Counter
 	Waiters       prometheus.Gauge
+	Prefetches    *prometheus.CounterVec
 	// BudgetRemaining is what each upstream last said of its rate limit;
 	// Throttled counts its 429 answers.
 	BudgetRemaining *prometheus.GaugeVec
@@ -51,6 +52,9 @@ func New() *Metrics {
 		Waiters: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "artifactapi_fill_waiters", Help: "Clients streaming from a fill in progress.",
 		}),
+		Prefetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "artifactapi_prefetches_total", Help: "Fills started in the background for a file clients ask for next (a Go module's .mod after its .info), by remote.",
+		}, []string{"remote"}),
 		BudgetRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "artifactapi_upstream_ratelimit_remaining", Help: "Requests left in the upstream's rate limit, as it last said (ratelimit-remaining).",
 		}, []string{"remote"}),
@@ -58,7 +62,7 @@ func New() *Metrics {
 			Name: "artifactapi_upstream_throttled_total", Help: "429 answers from upstreams by remote.",
 		}, []string{"remote"}),
 	}
-	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.FillsRefused, m.Waiters, m.BudgetRemaining, m.Throttled,
+	m.reg.MustRegister(m.Requests, m.BytesServed, m.Fills, m.BytesFetched, m.FillsInFlight, m.FillsRefused, m.Waiters, m.Prefetches, m.BudgetRemaining, m.Throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

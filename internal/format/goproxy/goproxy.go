@@ -102,6 +102,23 @@ func Parse(p string) (kind Kind, version string, err error) {
 // else is ever fetched from the upstream through this remote. Lists and
 // @latest move; so does a .info for a query that is not a canonical
 // version (a branch, a commit).
+// Next implements format.Prefetcher: the go command reads a version's
+// go.mod right after its .info (go mod download, go get), one module
+// after another, so a cold run waited for two upstream round trips per
+// module in turn. The .mod of a canonical version is small and immutable;
+// a .zip is not prefetched, as most modules of a build's graph are only
+// ever read for their go.mod.
+func (Type) Next(path string) []string {
+	kind, version, err := Parse(path)
+	if err != nil || kind != Info {
+		return nil
+	}
+	if v, err := module.UnescapeVersion(version); err != nil || module.CanonicalVersion(v) != v {
+		return nil
+	}
+	return []string{strings.TrimSuffix(path, ".info") + ".mod"}
+}
+
 func (Type) Classify(path string) (format.Class, error) {
 	kind, version, err := Parse(path)
 	if err != nil {

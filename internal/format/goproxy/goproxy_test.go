@@ -55,3 +55,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Next names a canonical version's .mod after its .info, and nothing
+// after any other path: a .zip is never prefetched.
+func TestNext(t *testing.T) {
+	for path, want := range map[string]string{
+		"golang.org/x/mod/@v/v0.20.0.info":                         "golang.org/x/mod/@v/v0.20.0.mod",
+		"github.com/!burnt!sushi/toml/@v/v1.4.0.info":              "github.com/!burnt!sushi/toml/@v/v1.4.0.mod",
+		"example.com/m/@v/v0.0.0-20240101000000-abcdefabcdef.info": "example.com/m/@v/v0.0.0-20240101000000-abcdefabcdef.mod",
+		"example.com/m/@v/master.info":                             "",
+		"example.com/m/@v/v1.2.info":                               "",
+		"golang.org/x/mod/@v/v0.20.0.mod":                          "",
+		"golang.org/x/mod/@v/v0.20.0.zip":                          "",
+		"golang.org/x/mod/@v/list":                                 "",
+		"golang.org/x/mod/@latest":                                 "",
+		"sumdb/sum.golang.org/lookup/golang.org/x/mod@v0.20.0":     "",
+	} {
+		got := Type{}.Next(path)
+		if want == "" && len(got) != 0 || want != "" && (len(got) != 1 || got[0] != want) {
+			t.Errorf("Next(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
