@@ -41,3 +41,21 @@ func BenchmarkRewritePackument(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPresentPackument presents a stored 3,000-version document
+// with absolute tarball URLs: the work of every hit on a document too
+// large to keep rendered in memory.
+func BenchmarkPresentPackument(b *testing.B) {
+	base, _ := url.Parse("http://proxy.example/api/v1/remote/npm/")
+	var stored bytes.Buffer
+	if err := (Type{}).Rewrite("big", base, bytes.NewReader(packument(3000)), &stored); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(stored.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := (Type{}).Present("big", "http://proxy.example/api/v1/remote/npm", bytes.NewReader(stored.Bytes()), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,14 +31,15 @@ func (Type) Rewrite(doc string, base *url.URL, r io.Reader, w io.Writer) error {
 }
 
 // Present implements format.Presenter: npm needs absolute tarball URLs, on
-// the address this client reaches the remote by.
+// the address this client reaches the remote by. The stored document is
+// Rewrite's (or a merge's) output, so only its tarball values are touched.
 func (Type) Present(_, self string, r io.Reader, w io.Writer) error {
-	return jsonstream.Walk(r, w, func(container, key, v string) string {
-		if container == "dist" && key == "tarball" && !strings.Contains(v, "://") {
+	return jsonstream.Retarget(r, w, "dist", "tarball", func(v string) string {
+		if !strings.Contains(v, "://") {
 			return self + "/" + v
 		}
 		return v
-	}, nil)
+	})
 }
 
 // Digests implements format.Published: each tarball path of a stored
