@@ -21,8 +21,9 @@ func (e *Engine) prefetch(f *fill) {
 		for _, path := range next {
 			ctx, cancel := context.WithTimeout(e.base, e.opt.LockTTL)
 			c, err := e.cached(ctx, rem, path)
+			wanted := err == nil && c.hit == nil && c.stale == nil && e.police(ctx, rem, path) == nil
 			cancel()
-			if err != nil || c.hit != nil || c.stale != nil || e.police(e.base, rem, path) != nil || !e.roomFor(cacheKey(rem.Name, path)) {
+			if !wanted || !e.roomFor(cacheKey(rem.Name, path)) {
 				continue
 			}
 			if nf, err := e.join(rem, path, c.class, nil); err == nil {

@@ -89,7 +89,7 @@ func (s *Store) Inlines(size int64) bool { return size <= s.max }
 // transaction: a small fill's commit is one write to the database, and
 // neither lands without the other.
 func (s *Store) PutWithRow(ctx context.Context, o meta.Object, data []byte) error {
-	if int64(len(data)) > s.max || !blob.ValidDigest(o.SHA256) {
+	if !s.Inlines(int64(len(data))) || !blob.ValidDigest(o.SHA256) {
 		return fmt.Errorf("blob of %d bytes (%.12s) is not the table's", len(data), o.SHA256)
 	}
 	if err := s.table.PutObjectBlob(ctx, o, data); err != nil {

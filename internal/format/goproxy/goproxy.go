@@ -97,11 +97,6 @@ func Parse(p string) (kind Kind, version string, err error) {
 	return kind, version, nil
 }
 
-// Classify implements format.Type. Paths that are not GOPROXY requests
-// are 404 (the go command then tries the next GOPROXY entry), and nothing
-// else is ever fetched from the upstream through this remote. Lists and
-// @latest move; so does a .info for a query that is not a canonical
-// version (a branch, a commit).
 // Next implements format.Prefetcher: the go command reads a version's
 // go.mod right after its .info (go mod download, go get), one module
 // after another, so a cold run waited for two upstream round trips per
@@ -113,12 +108,24 @@ func (Type) Next(path string) []string {
 	if err != nil || kind != Info {
 		return nil
 	}
-	if v, err := module.UnescapeVersion(version); err != nil || module.CanonicalVersion(v) != v {
+	if !canonical(version) {
 		return nil
 	}
 	return []string{strings.TrimSuffix(path, ".info") + ".mod"}
 }
 
+// canonical reports whether a case-encoded version is a canonical
+// semantic version, not a query (a branch, a commit, v1.2).
+func canonical(version string) bool {
+	v, err := module.UnescapeVersion(version)
+	return err == nil && module.CanonicalVersion(v) == v
+}
+
+// Classify implements format.Type. Paths that are not GOPROXY requests
+// are 404 (the go command then tries the next GOPROXY entry), and nothing
+// else is ever fetched from the upstream through this remote. Lists and
+// @latest move; so does a .info for a query that is not a canonical
+// version (a branch, a commit).
 func (Type) Classify(path string) (format.Class, error) {
 	kind, version, err := Parse(path)
 	if err != nil {
@@ -129,8 +136,7 @@ func (Type) Classify(path string) (format.Class, error) {
 	case List, Latest, SumdbSupported, SumdbLatest:
 		c.Mutable = true
 	case Info:
-		v, err := module.UnescapeVersion(version)
-		c.Mutable = err != nil || module.CanonicalVersion(v) != v
+		c.Mutable = !canonical(version)
 	}
 	return c, nil
 }
