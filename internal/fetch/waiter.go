@@ -138,30 +138,7 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 		if !whole {
 			limit-- // hold back the final byte until verified
 		}
-		if off < limit && src != nil {
-			if !started {
-				e.streamHeaders(w, f)
-				started = true
-			}
-			rc.SetWriteDeadline(time.Now().Add(e.opt.ClientIdle))
-			n, err := io.CopyN(w, src, limit-off)
-			off += n
-			if err != nil {
-				if f.size < 0 {
-					// Chunked: ending the handler would end the body
-					// cleanly, short.
-					panic(http.ErrAbortHandler)
-				}
-				return nil // the client went away; its announced length tells it the body is short
-			}
-			continue
-		}
 		if off < limit {
-			n, err := f.spool.ReadAt(buf[:min(int64(len(buf)), limit-off)], off)
-			if n == 0 && err != nil {
-				e.Log.Error("spool read failed", "err", err)
-				panic(http.ErrAbortHandler)
-			}
 			if !started {
 				e.streamHeaders(w, f)
 				started = true
@@ -170,10 +147,11 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 			// must not hold its place in the fill (and the fill's spool)
 			// forever.
 			rc.SetWriteDeadline(time.Now().Add(e.opt.ClientIdle))
-			if _, err := w.Write(buf[:n]); err != nil {
+			n, err := e.sendSpool(w, f, src, buf, off, limit-off)
+			off += n
+			if err != nil {
 				return nil // client went away; the fill goes on for the others
 			}
-			off += int64(n)
 			continue
 		}
 		if whole {
@@ -194,6 +172,30 @@ func (e *Engine) streamBody(ctx context.Context, w http.ResponseWriter, f *fill)
 			return nil
 		}
 	}
+}
+
+// sendSpool sends up to n bytes of f's spool from off: by sendfile from
+// src, the client's own descriptor of the spool file, or else read into
+// buf and written. An error is the client's (it went away); a spool that
+// cannot be read aborts the connection, as does any failure of a body of
+// unknown length, which ending the handler would end cleanly, short.
+func (e *Engine) sendSpool(w io.Writer, f *fill, src *os.File, buf []byte, off, n int64) (int64, error) {
+	if src != nil {
+		sent, err := io.CopyN(w, src, n)
+		if err != nil && f.size < 0 {
+			panic(http.ErrAbortHandler)
+		}
+		return sent, err
+	}
+	m, err := f.spool.ReadAt(buf[:min(int64(len(buf)), n)], off)
+	if m == 0 && err != nil {
+		e.Log.Error("spool read failed", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if _, err := w.Write(buf[:m]); err != nil {
+		return 0, err
+	}
+	return int64(m), nil
 }
 
 // Ensure returns the committed object for path: the cached row when fresh,
