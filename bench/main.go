@@ -38,6 +38,7 @@ func main() {
 	clients := flag.Bool("clients", true, "also time real clients (go, npm, pip, helm) through the proxy against straight at the origin")
 	proxies := flag.Bool("proxies", true, "run the table against nginx proxy_cache (false: only the client rows, to iterate on one)")
 	match := flag.String("match", "", "time only the client rows whose name matches this regular expression")
+	rows := flag.String("rows", "", "run only the proxy table's sections whose name matches this regular expression (small, many, docs, cold, big, herd, fill)")
 	workDir := flag.String("work", "", "directory for the corpus, caches and clients, left in place (default: a temporary one, removed at the end)")
 	flag.Parse()
 	var env []string
@@ -104,7 +105,7 @@ func main() {
 	}
 	t := &table{}
 	if *proxies {
-		pr := pair{nx: nx, px: px, once: both, warm: warm}
+		pr := pair{nx: nx, px: px, once: both, warm: warm, rows: regexp.MustCompile(*rows)}
 		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB}, *dur)
 	}
 
@@ -139,6 +140,7 @@ func main() {
 type pair struct {
 	nx, px     string
 	once, warm func(f func(base string) result) (result, result)
+	rows       *regexp.Regexp // the sections to run
 }
 
 // sizes are the proxy table's corpus sizes.
@@ -150,65 +152,84 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	small, many, bigMB, fillMB := sz.small, sz.many, sz.bigMB, sz.fillMB
 	nx, px, both := pr.nx, pr.px, pr.once
 
-	// Small objects: filling them cold, then hits.
-	smallPath := func(base string) func(int) string {
-		return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
-	}
-	fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), small, 64, 0) }) })
-	t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
-	hitN, hitP := pr.warm(func(b string) result { return load(smallPath(b), small, 64, dur) })
-	t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", small), hitN.reqs, hitP.reqs, "≥ 0.9×")
-	t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
-
-	// The large working set: the same at tens of thousands of objects.
-	manyPath := func(base string) func(int) string {
-		return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
-	}
-	fillN, fillP = both(func(b string) result { return timed(func() { load(manyPath(b), many, 64, 0) }) })
-	t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", many), fillN.wall, fillP.wall, "≤ 2×")
-	manyN, manyP := pr.warm(func(b string) result { return load(manyPath(b), many, 64, dur) })
-	t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
-	t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
-	t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
-		many, manyP.reqs/hitP.reqs, small, rssKB(pid, "VmRSS")>>10))
-
-	// Metadata documents, rewritten by ArtifactAPI when stored.
-	metadataRows(t, pr, pAddr, token, origin.addr, dur)
-
-	// A cold 1 MB object: the fixed cost of a miss.
-	coldN, coldP := both(func(b string) result {
-		var ds []time.Duration
-		for i := range 20 {
-			ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
+	run := pr.rows.MatchString
+	var hitP result
+	if run("small") {
+		// Small objects: filling them cold, then hits.
+		smallPath := func(base string) func(int) string {
+			return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
 		}
-		return result{wall: median(ds)}
-	})
-	t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
+		fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), small, 64, 0) }) })
+		t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
+		var hitN result
+		hitN, hitP = pr.warm(func(b string) result { return load(smallPath(b), small, 64, dur) })
+		t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", small), hitN.reqs, hitP.reqs, "≥ 0.9×")
+		t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
+	}
 
-	// Large hits, then a herd on a cold large object.
-	get(nx + "big")
-	get(px + "big")
-	bigN, bigP := pr.warm(func(b string) result { return load(func(int) string { return b + "big" }, 1, 8, dur) })
-	t.higher(fmt.Sprintf("warm %d MB hits, 8 clients: MB/s", bigMB), bigN.mbps, bigP.mbps, "keep ≥ 1×")
-	herdN, herdP := both(func(b string) result {
-		name := map[bool]string{true: "herd-n", false: "herd-p"}[b == nx]
-		r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
-		r.reqs = float64(origin.requests("/" + name))
-		return r
-	})
-	t.lower(fmt.Sprintf("cold herd, 50 clients on one %d MB object: wall", bigMB), herdN.wall, herdP.wall, "keep ≤ 1×")
-	t.note(fmt.Sprintf("herd origin requests: nginx-cache %.0f, ArtifactAPI %.0f (target 1)", herdN.reqs, herdP.reqs))
+	if run("many") {
+		// The large working set: the same at tens of thousands of objects.
+		manyPath := func(base string) func(int) string {
+			return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
+		}
+		fillN, fillP := both(func(b string) result { return timed(func() { load(manyPath(b), many, 64, 0) }) })
+		t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", many), fillN.wall, fillP.wall, "≤ 2×")
+		manyN, manyP := pr.warm(func(b string) result { return load(manyPath(b), many, 64, dur) })
+		t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
+		t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
+		if hitP.reqs > 0 {
+			t.note(fmt.Sprintf("ArtifactAPI: hits at %d objects are %.2f× its rate at %d (target ≥ 0.8×); RSS after: %d MB",
+				many, manyP.reqs/hitP.reqs, small, rssKB(pid, "VmRSS")>>10))
+		}
+	}
 
-	// ArtifactAPI alone: memory during a large cold fill streamed to 8
-	// clients. VmHWM is the peak over the process's life: it is reset
-	// first (clear_refs 5), or it would report the peak of the fills
-	// before.
-	before := rssKB(pid, "VmRSS")
-	check(os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0))
-	el := wall(func() { load(func(int) string { return px + "huge" }, 8, 8, 0) })
-	t.note(fmt.Sprintf("ArtifactAPI %d MB cold fill to 8 clients: %s, peak RSS %d MB (%d MB before; target < 64 MB growth)",
-		fillMB, el.Round(time.Millisecond), rssKB(pid, "VmHWM")>>10, before>>10))
+	if run("docs") {
+		// Metadata documents, rewritten by ArtifactAPI when stored.
+		metadataRows(t, pr, pAddr, token, origin.addr, dur)
+	}
 
+	if run("cold") {
+		// A cold 1 MB object: the fixed cost of a miss.
+		coldN, coldP := both(func(b string) result {
+			var ds []time.Duration
+			for i := range 20 {
+				ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
+			}
+			return result{wall: median(ds)}
+		})
+		t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
+	}
+
+	if run("big") {
+		// Large hits.
+		get(nx + "big")
+		get(px + "big")
+		bigN, bigP := pr.warm(func(b string) result { return load(func(int) string { return b + "big" }, 1, 8, dur) })
+		t.higher(fmt.Sprintf("warm %d MB hits, 8 clients: MB/s", bigMB), bigN.mbps, bigP.mbps, "keep ≥ 1×")
+	}
+	if run("herd") {
+		// A herd on a cold large object.
+		herdN, herdP := both(func(b string) result {
+			name := map[bool]string{true: "herd-n", false: "herd-p"}[b == nx]
+			r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
+			r.reqs = float64(origin.requests("/" + name))
+			return r
+		})
+		t.lower(fmt.Sprintf("cold herd, 50 clients on one %d MB object: wall", bigMB), herdN.wall, herdP.wall, "keep ≤ 1×")
+		t.note(fmt.Sprintf("herd origin requests: nginx-cache %.0f, ArtifactAPI %.0f (target 1)", herdN.reqs, herdP.reqs))
+	}
+
+	if run("fill") {
+		// ArtifactAPI alone: memory during a large cold fill streamed to 8
+		// clients. VmHWM is the peak over the process's life: it is reset
+		// first (clear_refs 5), or it would report the peak of the fills
+		// before.
+		before := rssKB(pid, "VmRSS")
+		check(os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0))
+		el := wall(func() { load(func(int) string { return px + "huge" }, 8, 8, 0) })
+		t.note(fmt.Sprintf("ArtifactAPI %d MB cold fill to 8 clients: %s, peak RSS %d MB (%d MB before; target < 64 MB growth)",
+			fillMB, el.Round(time.Millisecond), rssKB(pid, "VmHWM")>>10, before>>10))
+	}
 }
 
 // corpus writes the files the origin serves: s/ (2 KB), m/ (1 KB), c/ (1 MB,
