@@ -132,6 +132,7 @@ type Engine struct {
 	adopter  Adopter
 	rows     *objCache
 	small    *smallCache
+	rendered *renderFiles // nil: large renderings are not kept
 	digests  parsedMaps[blob.Expect]
 	dates    parsedMaps[time.Time]
 	budgets  budgets
@@ -193,6 +194,13 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if err := os.MkdirAll(e.opt.SpoolDir, 0o755); err != nil {
 		return nil, err
 	}
+	if opt.MemoryCache > 0 {
+		rf, err := newRenderFiles(e.opt.SpoolDir, opt.MemoryCache)
+		if err != nil {
+			return nil, err
+		}
+		e.rendered = rf
+	}
 	return e, nil
 }
 
@@ -202,6 +210,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 func (e *Engine) Close() {
 	e.stop()
 	e.fills.Wait()
+	e.rendered.close()
 }
 
 // maxRedirects bounds the redirects one upstream request follows.

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -33,12 +32,24 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	// What a presenter writes depends only on the type, the path, the
 	// stored bytes and the address: the last rendering of a hot document
 	// (an npm packument, asked for by every install) is served again
-	// from memory instead of being rewritten per request.
+	// instead of being rewritten per request, from memory or, when
+	// too large for it, from a file by sendfile.
 	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
+	head := r.Method == http.MethodHead
+	if f, size, ok := e.rendered.open(key); ok {
+		defer f.Close()
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		w.WriteHeader(http.StatusOK)
+		if !head {
+			// An *os.File under a LimitedReader goes out by sendfile.
+			io.CopyN(w, f, size)
+		}
+		return nil
+	}
 	if data, ok := e.small.get(key); ok {
 		h.Set("Content-Length", strconv.Itoa(len(data)))
 		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
+		if !head {
 			w.Write(data)
 		}
 		return nil
@@ -49,37 +60,15 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	}
 	defer rc.Close()
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
+	if head {
 		return nil
 	}
-	keep := &keepWriter{w: w, max: e.small.max / 8}
+	keep := &renderTee{w: w, files: e.rendered, memMax: e.small.max / 8}
 	if err := p.Present(obj.Path, self, rc, keep); err != nil {
+		keep.drop()
 		e.Log.Error("presenting a stored document failed", "remote", obj.Remote, "path", obj.Path, "err", err)
 		panic(http.ErrAbortHandler) // never a short 200
 	}
-	if !keep.over {
-		e.small.put(key, keep.buf.Bytes())
-	}
+	keep.finish(key, e.small)
 	return nil
-}
-
-// keepWriter passes writes on and keeps a copy while it stays under max
-// (a document too large to keep in memory is rendered each time).
-type keepWriter struct {
-	w    io.Writer
-	buf  bytes.Buffer
-	max  int64
-	over bool
-}
-
-func (k *keepWriter) Write(p []byte) (int, error) {
-	if !k.over {
-		if int64(k.buf.Len()+len(p)) > k.max {
-			k.over = true
-			k.buf = bytes.Buffer{}
-		} else {
-			k.buf.Write(p)
-		}
-	}
-	return k.w.Write(p)
 }

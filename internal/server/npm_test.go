@@ -73,36 +73,61 @@ func TestNPMDocumentsTarballsAndIntegrity(t *testing.T) {
 	}
 }
 
-// A presented document is kept in memory per address: hits for one host
-// get the same bytes, another host gets its own links, never the first's.
+// A presented document is kept per address (in memory, or in a file when
+// too large for it: the memory cache is made small here so the second
+// document is): hits for one host get the same bytes, another host gets
+// its own links, never the first's.
 func TestPresentedDocumentsKeptPerAddress(t *testing.T) {
+	large := `{"name":"q","versions":{`
+	for i := range 600 {
+		if i > 0 {
+			large += ","
+		}
+		large += fmt.Sprintf(`"1.%d.0":{"dist":{"tarball":"http://elsewhere.invalid/q/-/q-1.%d.0.tgz"}}`, i, i)
+	}
+	large += "}}"
 	reg := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/q") {
+			fmt.Fprint(w, large)
+			return
+		}
 		fmt.Fprint(w, `{"name":"p","versions":{"1.0.0":{"dist":{"tarball":"http://elsewhere.invalid/p/-/p-1.0.0.tgz"}}}}`)
 	})
-	h := newHarness(t, nil)
+	h := newHarness(t, map[string]string{"MEMORY_CACHE_SIZE": "256KB"})
 	h.remote("npm", reg.URL, map[string]any{"package_type": "npm"})
-	get := func(host string) string {
-		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/remote/npm/p", nil)
-		req.Host = host
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	for _, doc := range []string{"p", "q"} {
+		get := func(method, host string) string {
+			req, _ := http.NewRequest(method, h.srv.URL+"/api/v1/remote/npm/"+doc, nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %s", doc, host, resp.StatusCode, b)
+			}
+			if method == "HEAD" {
+				return resp.Header.Get("Content-Length")
+			}
+			if cl := resp.Header.Get("Content-Length"); cl != "" && cl != fmt.Sprint(len(b)) {
+				t.Fatalf("%s %s: Content-Length %s for %d bytes", doc, host, cl, len(b))
+			}
+			return string(b)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", host, resp.StatusCode, b)
+		a1, a2, b := get("GET", "a.example:8000"), get("GET", "a.example:8000"), get("GET", "b.example:8000")
+		if a1 != a2 || !strings.Contains(a1, "http://a.example:8000/api/v1/remote/npm/") {
+			t.Fatalf("%s: host a: %q then %q", doc, a1, a2)
 		}
-		return string(b)
-	}
-	a1, a2, b := get("a.example:8000"), get("a.example:8000"), get("b.example:8000")
-	if a1 != a2 || !strings.Contains(a1, "http://a.example:8000/api/v1/remote/npm/") {
-		t.Fatalf("host a: %q then %q", a1, a2)
-	}
-	if !strings.Contains(b, "http://b.example:8000/api/v1/remote/npm/") || strings.Contains(b, "a.example") {
-		t.Fatalf("host b got %q", b)
-	}
-	if b2 := get("b.example:8000"); b2 != b {
-		t.Fatalf("host b from memory: %q, first %q", b2, b)
+		if !strings.Contains(b, "http://b.example:8000/api/v1/remote/npm/") || strings.Contains(b, "a.example") {
+			t.Fatalf("%s: host b got %q", doc, b)
+		}
+		if b2 := get("GET", "b.example:8000"); b2 != b {
+			t.Fatalf("%s: host b kept: %q, first %q", doc, b2, b)
+		}
+		if n := get("HEAD", "a.example:8000"); n != fmt.Sprint(len(a1)) {
+			t.Fatalf("%s: HEAD says %s bytes, GET sent %d", doc, n, len(a1))
+		}
 	}
 }

@@ -1,0 +1,135 @@
+package fetch
+
+import (
+	"bytes"
+	"io"
+	"os"
+)
+
+// renderFiles keeps renderings of documents in files of a directory of
+// its own, least recently used out first once they pass max bytes. They
+// are derived from content-addressed blobs (the key names the blob), so
+// none is ever stale; the directory is removed at close and, being under
+// the spool directory, at the next start after a crash.
+type renderFiles struct {
+	dir  string
+	kept *sizedLRU[renderFile]
+}
+
+type renderFile struct {
+	name string
+	size int64
+}
+
+func newRenderFiles(parent string, max int64) (*renderFiles, error) {
+	dir, err := os.MkdirTemp(parent, "rendered-")
+	if err != nil {
+		return nil, err
+	}
+	return &renderFiles{dir: dir, kept: newSizedLRU[renderFile](max)}, nil
+}
+
+// open returns the rendering kept for key, opened for this request alone
+// (sendfile moves a descriptor's offset, so none is shared).
+func (c *renderFiles) open(key string) (*os.File, int64, bool) {
+	if c == nil {
+		return nil, 0, false
+	}
+	rf, ok := c.kept.get(key)
+	if !ok {
+		return nil, 0, false
+	}
+	f, err := os.Open(rf.name)
+	if err != nil {
+		return nil, 0, false // evicted meanwhile: render again
+	}
+	return f, rf.size, true
+}
+
+// add keeps the finished file name as key's rendering.
+func (c *renderFiles) add(key, name string, size int64) {
+	for _, rf := range c.kept.add(key, renderFile{name, size}, size) {
+		os.Remove(rf.name) // a request that has it open still reads it whole
+	}
+}
+
+func (c *renderFiles) close() {
+	if c != nil {
+		os.RemoveAll(c.dir)
+	}
+}
+
+// renderTee passes a rendering on to the client and keeps a copy: in
+// memory up to memMax, beyond it in a new file of files (when there are
+// none, a larger rendering is not kept). Memory serves hits best (a hit
+// from a file, by open, sendfile and close, cost as much CPU as one from
+// memory at 50 to 110 KB, and more for a helm index); files keep the
+// largest documents (npm packuments of tens of MB), which were rendered
+// anew on every request.
+type renderTee struct {
+	w      io.Writer
+	files  *renderFiles
+	memMax int64
+	mem    bytes.Buffer
+	f      *os.File
+	n      int64
+	lost   bool // nothing is kept
+}
+
+func (t *renderTee) Write(p []byte) (int, error) {
+	t.keep(p)
+	return t.w.Write(p)
+}
+
+func (t *renderTee) keep(p []byte) {
+	if t.lost {
+		return
+	}
+	t.n += int64(len(p))
+	if t.f == nil && t.n <= t.memMax {
+		t.mem.Write(p)
+		return
+	}
+	if t.f == nil {
+		if t.files == nil {
+			t.drop()
+			return
+		}
+		f, err := os.CreateTemp(t.files.dir, "r-*")
+		if err != nil {
+			t.drop()
+			return
+		}
+		t.f = f
+		p = append(t.mem.Bytes(), p...)
+		t.mem = bytes.Buffer{}
+	}
+	if _, err := t.f.Write(p); err != nil {
+		t.drop()
+	}
+}
+
+func (t *renderTee) drop() {
+	t.lost = true
+	t.mem = bytes.Buffer{}
+	if t.f != nil {
+		t.f.Close()
+		os.Remove(t.f.Name())
+		t.f = nil
+	}
+}
+
+// finish keeps the copy under key: a file in files, or the bytes in small.
+func (t *renderTee) finish(key string, small *smallCache) {
+	switch {
+	case t.lost:
+	case t.f != nil:
+		if err := t.f.Close(); err != nil {
+			os.Remove(t.f.Name())
+			return
+		}
+		t.files.add(key, t.f.Name(), t.n)
+	default:
+		small.put(key, t.mem.Bytes())
+	}
+}
