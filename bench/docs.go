@@ -23,6 +23,19 @@ func metadata(files string) {
 	npm.WriteString(`}}`)
 	writeAt(filepath.Join(files, "npm", "demo"), npm.Bytes())
 
+	// A packument of the largest kind (@types/node, aws-sdk): 30,000
+	// versions, about 11 MB.
+	npm.Reset()
+	npm.WriteString(`{"_id":"huge","name":"huge","dist-tags":{"latest":"1.29999.0"},"versions":{`)
+	for i := range 30000 {
+		if i > 0 {
+			npm.WriteByte(',')
+		}
+		fmt.Fprintf(&npm, `"1.%d.0":{"name":"huge","version":"1.%d.0","dependencies":{"left-pad":"^1.0.0","lodash":"^4.17.0"},"dist":{"shasum":"%040x","integrity":"sha512-%086x==","tarball":"http://origin.invalid/npm/huge/-/huge-1.%d.0.tgz"}}`, i, i, i, i, i)
+	}
+	npm.WriteString(`}}`)
+	writeAt(filepath.Join(files, "npm", "huge"), npm.Bytes())
+
 	var page bytes.Buffer
 	page.WriteString("<!DOCTYPE html>\n<html><body>\n")
 	for i := range 300 {
@@ -52,13 +65,21 @@ func writeAt(path string, b []byte) {
 // pip install and helm repo update asks first. ArtifactAPI serves the
 // rewritten copy it stored; nginx the origin's bytes.
 func metadataRows(t *table, pr pair, pAddr, token, origin string, dur time.Duration) {
-	docs := []struct{ typ, base, path, label string }{
-		{"npm", "npm/", "demo", "npm packument (300 versions)"},
-		{"pypi", "pypi/", "simple/demo/", "PyPI simple page (300 files)"},
-		{"helm", "helm", "index.yaml", "helm index.yaml (500 entries)"},
+	docs := []struct {
+		typ, base, path, label string
+		conns                  int
+	}{
+		{"npm", "npm/", "demo", "npm packument (300 versions)", 64},
+		{"pypi", "pypi/", "simple/demo/", "PyPI simple page (300 files)", 64},
+		{"helm", "helm", "index.yaml", "helm index.yaml (500 entries)", 64},
+		{"npm", "npm/", "huge", "npm packument (30,000 versions, 11 MB)", 8},
 	}
+	made := map[string]bool{}
 	for _, d := range docs {
-		api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"m-%s","package_type":"%s","base_url":"http://%s/%s"}`, d.typ, d.typ, origin, d.base))
+		if !made[d.typ] {
+			api(pAddr, token, "POST", "/api/v2/remotes", fmt.Sprintf(`{"name":"m-%s","package_type":"%s","base_url":"http://%s/%s"}`, d.typ, d.typ, origin, d.base))
+			made[d.typ] = true
+		}
 		n := pr.nx + d.base
 		if d.typ == "helm" {
 			n += "/"
@@ -68,7 +89,7 @@ func metadataRows(t *table, pr pair, pAddr, token, origin string, dur time.Durat
 		get(n)
 		get(p)
 		url := map[string]string{pr.nx: n, pr.px: p}
-		rn, rp := pr.warm(func(b string) result { return load(func(int) string { return url[b] }, 1, 64, dur) })
-		t.higher("warm "+d.label+", 64 conns: req/s", rn.reqs, rp.reqs, "≥ 0.9×")
+		rn, rp := pr.warm(func(b string) result { return load(func(int) string { return url[b] }, 1, d.conns, dur) })
+		t.higher(fmt.Sprintf("warm %s, %d conns: req/s", d.label, d.conns), rn.reqs, rp.reqs, "≥ 0.9×")
 	}
 }
