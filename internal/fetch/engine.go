@@ -195,11 +195,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	if opt.MemoryCache > 0 {
-		rf, err := newRenderFiles(e.opt.SpoolDir, opt.MemoryCache)
-		if err != nil {
-			return nil, err
-		}
-		e.rendered = rf
+		e.rendered = newRenderFiles(e.opt.SpoolDir, opt.MemoryCache)
 	}
 	return e, nil
 }

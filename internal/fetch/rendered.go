@@ -4,16 +4,23 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"sync"
 )
 
 // renderFiles keeps renderings of documents in files of a directory of
 // its own, least recently used out first once they pass max bytes. They
 // are derived from content-addressed blobs (the key names the blob), so
-// none is ever stale; the directory is removed at close and, being under
-// the spool directory, at the next start after a crash.
+// none is ever stale; the directory is made with the first file (a
+// server that never renders a large document leaves nothing in the spool
+// directory), removed at close and, being under the spool directory, at
+// the next start after a crash.
 type renderFiles struct {
-	dir  string
-	kept *sizedLRU[renderFile]
+	parent string
+	kept   *sizedLRU[renderFile]
+
+	mu     sync.Mutex
+	dir    string
+	closed bool
 }
 
 type renderFile struct {
@@ -21,12 +28,25 @@ type renderFile struct {
 	size int64
 }
 
-func newRenderFiles(parent string, max int64) (*renderFiles, error) {
-	dir, err := os.MkdirTemp(parent, "rendered-")
-	if err != nil {
-		return nil, err
+func newRenderFiles(parent string, max int64) *renderFiles {
+	return &renderFiles{parent: parent, kept: newSizedLRU[renderFile](max)}
+}
+
+// create makes a file for a new rendering.
+func (c *renderFiles) create() (*os.File, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, os.ErrClosed
 	}
-	return &renderFiles{dir: dir, kept: newSizedLRU[renderFile](max)}, nil
+	if c.dir == "" {
+		dir, err := os.MkdirTemp(c.parent, "rendered-")
+		if err != nil {
+			return nil, err
+		}
+		c.dir = dir
+	}
+	return os.CreateTemp(c.dir, "r-*")
 }
 
 // open returns the rendering kept for key, opened for this request alone
@@ -54,7 +74,13 @@ func (c *renderFiles) add(key, name string, size int64) {
 }
 
 func (c *renderFiles) close() {
-	if c != nil {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.dir != "" {
 		os.RemoveAll(c.dir)
 	}
 }
@@ -95,7 +121,7 @@ func (t *renderTee) keep(p []byte) {
 			t.drop()
 			return
 		}
-		f, err := os.CreateTemp(t.files.dir, "r-*")
+		f, err := t.files.create()
 		if err != nil {
 			t.drop()
 			return

@@ -53,14 +53,15 @@ func dirNames(t *testing.T, dir string) []string {
 // A small rendering is kept in memory; a large one in a file, whole, and
 // a client is sent the same bytes either way.
 func TestRenderingsKeptInMemoryOrFile(t *testing.T) {
-	files, err := newRenderFiles(t.TempDir(), 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	parent := t.TempDir()
+	files := newRenderFiles(parent, 1<<20)
 	small := newSmallCache(400_000) // renderings over 50 KB go to files
 	little, large := bytes.Repeat([]byte("a"), 1000), randomBytes(100_000)
 	if sent := renderThrough(t, files, small, "little", little); !bytes.Equal(sent, little) {
 		t.Fatal("little: the client got other bytes")
+	}
+	if n := dirNames(t, parent); len(n) != 0 {
+		t.Fatalf("a directory made before any file: %v", n)
 	}
 	if sent := renderThrough(t, files, small, "large", large); !bytes.Equal(sent, large) {
 		t.Fatal("large: the client got other bytes")
@@ -94,10 +95,7 @@ func TestRenderingsKeptInMemoryOrFile(t *testing.T) {
 // Past max bytes the least recently used rendering goes, file and all; a
 // request that had it open still reads it whole.
 func TestRenderFilesEvictLeastRecentlyUsed(t *testing.T) {
-	files, err := newRenderFiles(t.TempDir(), 250_000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := newRenderFiles(t.TempDir(), 250_000)
 	small := newSmallCache(400_000) // renderings over 50 KB go to files
 	docs := map[string][]byte{"a": randomBytes(100_000), "b": randomBytes(100_000), "c": randomBytes(100_000)}
 	renderThrough(t, files, small, "a", docs["a"])
@@ -132,10 +130,7 @@ func TestRenderFilesEvictLeastRecentlyUsed(t *testing.T) {
 
 // A rendering that failed midway keeps nothing, in memory or on disk.
 func TestFailedRenderingKeepsNothing(t *testing.T) {
-	files, err := newRenderFiles(t.TempDir(), 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := newRenderFiles(t.TempDir(), 1<<20)
 	small := newSmallCache(400_000) // renderings over 50 KB go to files
 	tee := &renderTee{w: io.Discard, files: files, memMax: small.max / 8}
 	tee.Write(randomBytes(90_000))
@@ -146,6 +141,10 @@ func TestFailedRenderingKeepsNothing(t *testing.T) {
 	}
 	if n := dirNames(t, files.dir); len(n) != 0 {
 		t.Fatalf("files left: %v", n)
+	}
+	files.close()
+	if _, err := files.create(); err == nil {
+		t.Fatal("a file made after close")
 	}
 	// Without files, a large rendering is not kept at all.
 	tee = &renderTee{w: io.Discard, memMax: small.max / 8}
