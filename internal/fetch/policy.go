@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -142,7 +143,10 @@ func (j *judge) datesOf(doc string) (map[string]time.Time, error) {
 // serveFiltered answers a stored document through the type's release
 // filter (and its Presenter, when it has one). What is hidden depends on
 // the time, so the answer carries no validator; a rendering is kept for
-// up to a minute, which is how late a version that aged in may show.
+// up to a minute, which is how late a version that aged in may show. A
+// Filter may refuse the whole document (no version left to answer), which
+// must be an error status, not a cut 200: the rendering is whole before
+// anything is sent.
 func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome, self string) error {
 	pol := policyOf(rem)
 	key := "filter\x00" + rem.Name + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self + "\x00" + FilterKey(rem, obj.Path)
@@ -152,41 +156,42 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("Cache-Control", "no-cache")
 	data, ok := e.small.get(key)
+	var file *os.File
+	var size int64
+	if !ok {
+		file, size, ok = e.rendered.open(key)
+	}
 	if !ok {
 		var err error
-		if data, err = e.renderFiltered(r.Context(), rem, pol, obj, self); err != nil {
+		data, file, size, err = e.renderKept(key, func(dst io.Writer) error {
+			return e.renderFiltered(r.Context(), rem, pol, obj, self, dst)
+		})
+		if err != nil {
 			return err
 		}
-		if int64(len(data)) <= e.small.max/8 {
-			e.small.put(key, data)
-		}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(data)
+	if file != nil {
+		defer file.Close()
 	}
+	sendKept(w, r, data, file, size)
 	return nil
 }
 
-// renderFiltered is the filtered (and presented) document in memory: a
-// Filter may refuse the whole document (no version left to answer), which
-// must be an error status, not a cut 200.
-func (e *Engine) renderFiltered(ctx context.Context, rem *registry.Remote, pol *release.Policy, obj meta.Object, self string) ([]byte, error) {
+// renderFiltered writes the filtered (and presented) document to dst.
+func (e *Engine) renderFiltered(ctx context.Context, rem *registry.Remote, pol *release.Policy, obj meta.Object, self string, dst io.Writer) error {
 	rc, err := e.FilterOpen(ctx, rem, obj, self)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
+	if _, err := io.Copy(dst, rc); err != nil {
 		if errors.Is(err, ErrBlobMissing) || apierr.Status(err) < 500 {
-			return nil, err
+			return err
 		}
 		e.Log.Error("filtering a stored document failed", "remote", rem.Name, "path", obj.Path, "err", err)
-		return nil, apierr.New(apierr.ErrUnavailable, "%s: filtering %s failed", rem.Name, obj.Path)
+		return apierr.New(apierr.ErrUnavailable, "%s: filtering %s failed", rem.Name, obj.Path)
 	}
-	return data, nil
+	return nil
 }
 
 // FilterOpen reads obj as rem's clients see it: through its type's release

@@ -3,9 +3,7 @@ package fetch
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/artifactapi/artifactapi/internal/blob"
@@ -35,23 +33,13 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	// instead of being rewritten per request, from memory or, when
 	// too large for it, from a file by sendfile.
 	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
-	head := r.Method == http.MethodHead
-	if f, size, ok := e.rendered.open(key); ok {
-		defer f.Close()
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
-		w.WriteHeader(http.StatusOK)
-		if !head {
-			// An *os.File under a LimitedReader goes out by sendfile.
-			io.CopyN(w, f, size)
-		}
+	if data, ok := e.small.get(key); ok {
+		sendKept(w, r, data, nil, 0)
 		return nil
 	}
-	if data, ok := e.small.get(key); ok {
-		h.Set("Content-Length", strconv.Itoa(len(data)))
-		w.WriteHeader(http.StatusOK)
-		if !head {
-			w.Write(data)
-		}
+	if f, size, ok := e.rendered.open(key); ok {
+		defer f.Close()
+		sendKept(w, r, nil, f, size)
 		return nil
 	}
 	rc, _, err := blob.OpenSized(r.Context(), e.Blobs, obj.SHA256, obj.Size)
@@ -60,7 +48,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	}
 	defer rc.Close()
 	w.WriteHeader(http.StatusOK)
-	if head {
+	if r.Method == http.MethodHead {
 		return nil
 	}
 	keep := &renderTee{w: w, files: e.rendered, memMax: e.small.max / 8}

@@ -3,8 +3,13 @@ package fetch
 import (
 	"bytes"
 	"io"
+	"math"
+	"net/http"
 	"os"
+	"strconv"
 	"sync"
+
+	"github.com/artifactapi/artifactapi/internal/apierr"
 )
 
 // renderFiles keeps renderings of documents in files of a directory of
@@ -157,5 +162,57 @@ func (t *renderTee) finish(key string, small *smallCache) {
 		t.files.add(key, t.f.Name(), t.n)
 	default:
 		small.put(key, t.mem.Bytes())
+	}
+}
+
+// renderKept renders a document whole before any of it is sent, keeps it
+// under key as a renderTee does, and returns it to be served: its bytes,
+// or a file of its own and its size. Without render files it is kept in
+// memory, however large, as it has to be whole somewhere.
+func (e *Engine) renderKept(key string, render func(io.Writer) error) ([]byte, *os.File, int64, error) {
+	t := &renderTee{w: io.Discard, files: e.rendered, memMax: e.small.max / 8}
+	if e.rendered == nil {
+		t.memMax = math.MaxInt64
+	}
+	if err := render(t); err != nil {
+		t.drop()
+		return nil, nil, 0, err
+	}
+	if t.lost {
+		return nil, nil, 0, apierr.New(apierr.ErrUnavailable, "a rendered document could not be kept for sending")
+	}
+	if t.f == nil {
+		data := t.mem.Bytes()
+		if int64(len(data)) <= e.small.max/8 {
+			t.finish(key, e.small)
+		}
+		return data, nil, 0, nil
+	}
+	// A descriptor of the request's own: finish may evict the file at
+	// once (larger than every kept rendering together), and the kept one
+	// goes to other requests.
+	f, err := os.Open(t.f.Name())
+	if err != nil {
+		t.drop()
+		return nil, nil, 0, apierr.New(apierr.ErrUnavailable, "a rendered document could not be reopened: %v", err)
+	}
+	t.finish(key, e.small)
+	return nil, f, t.n, nil
+}
+
+// sendKept answers r with a kept rendering, in memory or in a file; the
+// caller has set the other headers.
+func sendKept(w http.ResponseWriter, r *http.Request, data []byte, f *os.File, size int64) {
+	if f == nil {
+		size = int64(len(data))
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	switch {
+	case r.Method == http.MethodHead:
+	case f != nil:
+		io.CopyN(w, f, size) // an *os.File under a LimitedReader goes out by sendfile
+	default:
+		w.Write(data)
 	}
 }

@@ -160,3 +160,46 @@ func randomBytes(n int) []byte {
 	rand.Read(b)
 	return b
 }
+
+// A document rendered whole before sending is returned whole however it
+// is kept: in memory without render files, in a file of its own even when
+// too large to keep, and not at all when rendering failed.
+func TestRenderKept(t *testing.T) {
+	doc := randomBytes(100_000)
+	render := func(w io.Writer) error { _, err := w.Write(doc); return err }
+	for _, tc := range []struct {
+		name  string
+		files *renderFiles
+	}{
+		{"no files", nil},
+		{"kept file", newRenderFiles(t.TempDir(), 1<<20)},
+		{"file too large to keep", newRenderFiles(t.TempDir(), 50_000)},
+	} {
+		e := &Engine{small: newSmallCache(400_000), rendered: tc.files}
+		data, f, size, err := e.renderKept("k", render)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if f != nil {
+			if data, err = io.ReadAll(f); err != nil || int64(len(data)) != size {
+				t.Fatalf("%s: read %d of %d: %v", tc.name, len(data), size, err)
+			}
+			f.Close()
+		}
+		if !bytes.Equal(data, doc) {
+			t.Fatalf("%s: returned other bytes", tc.name)
+		}
+		_, _, kept := tc.files.open("k")
+		if want := tc.name == "kept file"; kept != want {
+			t.Fatalf("%s: kept in a file %v, want %v", tc.name, kept, want)
+		}
+	}
+	e := &Engine{small: newSmallCache(400_000), rendered: newRenderFiles(t.TempDir(), 1<<20)}
+	failing := func(w io.Writer) error { w.Write(doc); return io.ErrUnexpectedEOF }
+	if _, _, _, err := e.renderKept("bad", failing); err == nil {
+		t.Fatal("a failed rendering was returned")
+	}
+	if _, _, kept := e.rendered.open("bad"); kept {
+		t.Fatal("a failed rendering was kept")
+	}
+}

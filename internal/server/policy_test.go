@@ -129,3 +129,42 @@ func TestReleasePolicySettingsValidated(t *testing.T) {
 		t.Fatalf("refused remotes were created: %v", list)
 	}
 }
+
+// A filtered document too large for the memory cache is rendered whole
+// into a file, then sent from it to this and later requests: the same
+// bytes each time, the fresh version hidden, the length announced.
+func TestReleasePolicyLargeDocumentKeptInFile(t *testing.T) {
+	old, fresh := "2020-01-01T00:00:00.000Z", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	var versions, times strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&versions, `"1.%d.0":{"version":"1.%d.0","dist":{"tarball":"http://x.invalid/big/-/big-1.%d.0.tgz"}},`, i, i, i)
+		fmt.Fprintf(&times, `"1.%d.0":%q,`, i, old)
+	}
+	doc := fmt.Sprintf(`{"name":"big","dist-tags":{"latest":"2.0.0"},"versions":{%s"2.0.0":{"version":"2.0.0","dist":{"tarball":"http://x.invalid/big/-/big-2.0.0.tgz"}}},"time":{%s"2.0.0":%q}}`,
+		versions.String(), times.String(), fresh)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, doc) })
+	h := newHarness(t, map[string]string{"MEMORY_CACHE_SIZE": "256KB"})
+	h.remote("npm", up.URL, map[string]any{"package_type": "npm", "min_age": "3d"})
+	var first string
+	for i := range 3 {
+		resp, b, _ := h.get("/api/v1/remote/npm/big")
+		body := string(b)
+		if resp.StatusCode != 200 || strings.Contains(body, `"2.0.0":{`) || !strings.Contains(body, `"1.599.0"`) || len(body) < 40<<10 {
+			t.Fatalf("request %d: %d, %d bytes", i, resp.StatusCode, len(body))
+		}
+		if cl := resp.Header.Get("Content-Length"); cl != fmt.Sprint(len(body)) {
+			t.Fatalf("request %d: Content-Length %s for %d bytes", i, cl, len(body))
+		}
+		if i == 0 {
+			first = body
+		} else if body != first {
+			t.Fatalf("request %d: other bytes than the first", i)
+		}
+	}
+	req, _ := http.NewRequest("HEAD", h.srv.URL+"/api/v1/remote/npm/big", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Length") != fmt.Sprint(len(first)) {
+		t.Fatalf("HEAD: %v %v %s", err, resp.StatusCode, resp.Header.Get("Content-Length"))
+	}
+	resp.Body.Close()
+}
