@@ -99,7 +99,11 @@ func unconditional(r *http.Request) bool {
 func wholeHeaders(w http.ResponseWriter, obj meta.Object) {
 	h := w.Header()
 	h["Accept-Ranges"] = valBytes
-	if t := modTime(obj); !t.IsZero() {
+	if lm := obj.LastModified; len(lm) == len(http.TimeFormat) && strings.HasSuffix(lm, " GMT") {
+		// Stored in this form by the fill (httpDate): parsing and
+		// formatting it again was 3% of a small hit's CPU.
+		h["Last-Modified"] = []string{lm}
+	} else if t := modTime(obj); !t.IsZero() {
 		h.Set("Last-Modified", t.UTC().Format(http.TimeFormat))
 	}
 	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
@@ -168,6 +172,16 @@ func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache for
 	if cache == format.Hit && e.Events != nil {
 		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
 	}
+}
+
+// httpDate is an upstream's Last-Modified in http.TimeFormat, or "" when
+// it is no date.
+func httpDate(s string) string {
+	t, err := http.ParseTime(s)
+	if err != nil {
+		return ""
+	}
+	return t.UTC().Format(http.TimeFormat)
 }
 
 // modTime is the upstream's Last-Modified, or when the object was fetched.

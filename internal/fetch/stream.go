@@ -112,7 +112,7 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 	}
 	mutable := f.class.Mutable
 	obj := meta.Object{Remote: f.rem.Name, Path: f.path, SHA256: info.SHA256, Size: info.Size, Mutable: mutable,
-		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag"), LastModified: httpDate(resp.Header.Get("Last-Modified")),
 		FetchedAt: now, ExpiresAt: f.rem.Expiry(mutable, now), LastAccess: now}
 	data, err := e.commit(ctx, stored, info, obj)
 	if err != nil {

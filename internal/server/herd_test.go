@@ -196,3 +196,37 @@ func TestIdenticalBytesStoredOnce(t *testing.T) {
 		t.Fatalf("blob not deleted after last reference: %d blobs, %v", b, out)
 	}
 }
+
+// A hit's Last-Modified is the upstream's date in the preferred form,
+// whatever form the upstream sent it in, and when the fill was made if
+// the upstream sent no date.
+func TestHitLastModifiedNormalized(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/rfc850":
+			w.Header().Set("Last-Modified", "Tuesday, 01-Oct-24 10:00:00 GMT")
+		case "/asctime":
+			w.Header().Set("Last-Modified", "Tue Oct  1 10:00:00 2024")
+		case "/garbage":
+			w.Header().Set("Last-Modified", "yesterday-ish")
+		}
+		w.Write([]byte("body"))
+	})
+	h := newHarness(t, nil)
+	h.remote("r", up.URL, nil)
+	for path, want := range map[string]string{"rfc850": "Tue, 01 Oct 2024 10:00:00 GMT", "asctime": "Tue, 01 Oct 2024 10:00:00 GMT", "garbage": ""} {
+		h.get("/api/v1/remote/r/" + path)
+		resp, _, _ := h.get("/api/v1/remote/r/" + path)
+		got := resp.Header.Get("Last-Modified")
+		if resp.Header.Get("X-Cache") != "HIT" {
+			t.Fatalf("%s: not a hit", path)
+		}
+		if want == "" {
+			if when, err := http.ParseTime(got); err != nil || time.Since(when) > time.Minute {
+				t.Fatalf("%s: Last-Modified %q, want when it was fetched", path, got)
+			}
+		} else if got != want {
+			t.Fatalf("%s: Last-Modified %q, want %q", path, got, want)
+		}
+	}
+}
