@@ -123,8 +123,6 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 	a.bg.Go(func() { pruneTraffic(bg, a.Meta, cfg.AccessLogDays, log) })
 
 	m := metrics.New()
-	m.CounterFunc("artifactapi_access_log_dropped_total", "Request records (traffic, usage, counters) lost to a full recorder queue.",
-		func() float64 { return float64(a.rec.Dropped()) })
 	brk := breaker.New(a.State)
 	brk.OnChange = func(remote string, open bool) {
 		typ := events.CircuitClosed
