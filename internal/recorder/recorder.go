@@ -42,9 +42,10 @@ type Recorder struct {
 	// than serving the hits did (a fifth of the server's CPU under hits
 	// spread over 50,000 objects when written every 5 s). Counters and
 	// traffic still go every tick. Only Run touches these.
-	usage      map[[2]string]*meta.Usage
-	usageTicks int
-	usageEvery int
+	usage       map[[2]string]*meta.Usage
+	usageTicks  int
+	usageEvery  int
+	lastObjects int // in the last batch's usage
 }
 
 // usagePeriod is how many ticks object usage is summed over by default
@@ -59,7 +60,7 @@ const (
 // New returns a recorder; Run must be started.
 func New(st Store, log *slog.Logger, interval time.Duration) *Recorder {
 	return &Recorder{st: st, log: log, interval: interval, max: 2000, done: make(chan struct{}), flushNow: make(chan chan struct{}),
-		full: make(chan struct{}, 1), cur: newBatch(), usageEvery: usagePeriod}
+		full: make(chan struct{}, 1), cur: newBatch(0), usageEvery: usagePeriod}
 }
 
 // Access records one proxied request; at debug level it is also logged,
@@ -99,12 +100,17 @@ func (r *Recorder) Failed(remote string) {
 	r.mu.Unlock()
 }
 
-// take hands the batch summed so far to the writer.
+// take hands the batch summed so far to the writer (Run). The next one
+// is made outside the lock with room for as many objects as this one
+// had: grown while requests wait on the lock, a map of tens of
+// thousands of hit objects was rehashed several times a second.
 func (r *Recorder) take() *batch {
+	next := newBatch(r.lastObjects)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	b := r.cur
-	r.cur = newBatch()
+	r.cur = next
+	r.mu.Unlock()
+	r.lastObjects = len(b.usage)
 	return b
 }
 
@@ -160,8 +166,9 @@ type batch struct {
 	traffic map[meta.TrafficKey]*meta.Traffic
 }
 
-func newBatch() *batch {
-	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: map[[2]string]*meta.Usage{}, traffic: map[meta.TrafficKey]*meta.Traffic{}}
+// newBatch returns an empty batch with room for objects objects' usage.
+func newBatch(objects int) *batch {
+	return &batch{Batch: meta.Batch{Counters: map[string]meta.Counters{}}, usage: make(map[[2]string]*meta.Usage, objects), traffic: map[meta.TrafficKey]*meta.Traffic{}}
 }
 
 // add folds one request into b.
