@@ -136,6 +136,7 @@ func (b *Bus) run(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var batch []Event
+	paths := 0 // hit in the last second
 	wait := time.NewTimer(linger)
 	wait.Stop()
 	for {
@@ -160,10 +161,14 @@ func (b *Bus) run(ctx context.Context) {
 			b.send(ctx, batch...)
 			batch = batch[:0]
 		case <-tick.C:
+			// Made outside the lock, with room for the last second's
+			// paths, so hits do not wait on it growing.
+			next := make(map[[2]string]*Event, paths)
 			b.hitMu.Lock()
 			hits := b.hits
-			b.hits = make(map[[2]string]*Event, len(hits))
+			b.hits = next
 			b.hitMu.Unlock()
+			paths = len(hits)
 			b.sendHits(ctx, hits)
 		}
 	}
