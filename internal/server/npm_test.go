@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -128,6 +129,35 @@ func TestPresentedDocumentsKeptPerAddress(t *testing.T) {
 		}
 		if n := get("HEAD", "a.example:8000"); n != fmt.Sprint(len(a1)) {
 			t.Fatalf("%s: HEAD says %s bytes, GET sent %d", doc, n, len(a1))
+		}
+		// Many clients of a new address at once: each renders or reads
+		// a kept rendering while others write theirs, and all get the
+		// same whole document.
+		bodies := make([]string, 16)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			wg.Go(func() {
+				req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/remote/npm/"+doc, nil)
+				req.Host = "c.example:8000"
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					bodies[i] = err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || err != nil {
+					bodies[i] = fmt.Sprint(resp.StatusCode, err)
+					return
+				}
+				bodies[i] = string(b)
+			})
+		}
+		wg.Wait()
+		for i, b := range bodies {
+			if b != bodies[0] || !strings.Contains(b, "http://c.example:8000/api/v1/remote/npm/") {
+				t.Fatalf("%s: concurrent client %d got another document (%d bytes, first %d)", doc, i, len(b), len(bodies[0]))
+			}
 		}
 	}
 }
