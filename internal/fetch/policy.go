@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -155,12 +154,7 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("Cache-Control", "no-cache")
-	data, ok := e.small.get(key)
-	var file *os.File
-	var size int64
-	if !ok {
-		file, size, ok = e.rendered.open(key)
-	}
+	data, file, size, ok := e.kept(key)
 	if !ok {
 		var err error
 		data, file, size, err = e.renderKept(key, func(dst io.Writer) error {
@@ -169,9 +163,6 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 		if err != nil {
 			return err
 		}
-	}
-	if file != nil {
-		defer file.Close()
 	}
 	sendKept(w, r, data, file, size)
 	return nil

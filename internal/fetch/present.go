@@ -33,13 +33,8 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	// instead of being rewritten per request, from memory or, when
 	// too large for it, from a file by sendfile.
 	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
-	if data, ok := e.small.get(key); ok {
-		sendKept(w, r, data, nil, 0)
-		return nil
-	}
-	if f, size, ok := e.rendered.open(key); ok {
-		defer f.Close()
-		sendKept(w, r, nil, f, size)
+	if data, f, size, ok := e.kept(key); ok {
+		sendKept(w, r, data, f, size)
 		return nil
 	}
 	rc, _, err := blob.OpenSized(r.Context(), e.Blobs, obj.SHA256, obj.Size)
@@ -51,7 +46,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	keep := &renderTee{w: w, files: e.rendered, memMax: e.small.max / 8}
+	keep := &renderTee{w: w, files: e.rendered, memMax: e.keptMemMax()}
 	if err := p.Present(obj.Path, self, rc, keep); err != nil {
 		keep.drop()
 		e.Log.Error("presenting a stored document failed", "remote", obj.Remote, "path", obj.Path, "err", err)

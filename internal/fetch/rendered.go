@@ -165,12 +165,27 @@ func (t *renderTee) finish(key string, small *smallCache) {
 	}
 }
 
+// keptMemMax is the largest rendering kept in memory: an eighth of the
+// memory cache, so one document cannot push out most of it. Larger ones
+// go to render files.
+func (e *Engine) keptMemMax() int64 { return e.small.max / 8 }
+
+// kept is the rendering kept for key: its bytes in memory, or a file of
+// the request's own (for sendKept, which closes it) and its size.
+func (e *Engine) kept(key string) ([]byte, *os.File, int64, bool) {
+	if data, ok := e.small.get(key); ok {
+		return data, nil, 0, true
+	}
+	f, size, ok := e.rendered.open(key)
+	return nil, f, size, ok
+}
+
 // renderKept renders a document whole before any of it is sent, keeps it
 // under key as a renderTee does, and returns it to be served: its bytes,
 // or a file of its own and its size. Without render files it is kept in
 // memory, however large, as it has to be whole somewhere.
 func (e *Engine) renderKept(key string, render func(io.Writer) error) ([]byte, *os.File, int64, error) {
-	t := &renderTee{w: io.Discard, files: e.rendered, memMax: e.small.max / 8}
+	t := &renderTee{w: io.Discard, files: e.rendered, memMax: e.keptMemMax()}
 	if e.rendered == nil {
 		t.memMax = math.MaxInt64
 	}
@@ -183,7 +198,7 @@ func (e *Engine) renderKept(key string, render func(io.Writer) error) ([]byte, *
 	}
 	if t.f == nil {
 		data := t.mem.Bytes()
-		if int64(len(data)) <= e.small.max/8 {
+		if int64(len(data)) <= e.keptMemMax() {
 			t.finish(key, e.small)
 		}
 		return data, nil, 0, nil
@@ -200,10 +215,12 @@ func (e *Engine) renderKept(key string, render func(io.Writer) error) ([]byte, *
 	return nil, f, t.n, nil
 }
 
-// sendKept answers r with a kept rendering, in memory or in a file; the
-// caller has set the other headers.
+// sendKept answers r with a kept rendering, in memory or in a file, which
+// it closes; the caller has set the other headers.
 func sendKept(w http.ResponseWriter, r *http.Request, data []byte, f *os.File, size int64) {
-	if f == nil {
+	if f != nil {
+		defer f.Close()
+	} else {
 		size = int64(len(data))
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
