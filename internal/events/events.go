@@ -127,11 +127,10 @@ const (
 
 // run sends events. Hits are many and alike, so they are summed per
 // (remote, path) as they come (hit) and sent once a second with a count;
-// the rest go within
-// linger, with whatever queued behind them in the same call: under a
-// burst of fills, two events each, a round trip per event was a fifth of
-// what the state store was asked; and a small fill's two events, a
-// millisecond apart, went in two.
+// the rest go within linger, with whatever queued behind them in the
+// same call: under a burst of fills, two events each, a round trip per
+// event was a fifth of what the state store was asked; and a small
+// fill's two events, a millisecond apart, went in two.
 func (b *Bus) run(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()

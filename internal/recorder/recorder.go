@@ -83,21 +83,18 @@ func (r *Recorder) Access(a meta.Access) {
 }
 
 // Fetched records bytes pulled from an upstream by a fill.
-func (r *Recorder) Fetched(remote string, n int64) {
-	r.mu.Lock()
-	c := r.cur.Counters[remote]
-	c.BytesFetched += n
-	r.cur.Counters[remote] = c
-	r.mu.Unlock()
-}
+func (r *Recorder) Fetched(remote string, n int64) { r.count(remote, n, 0) }
 
 // Failed records an upstream or fill failure.
-func (r *Recorder) Failed(remote string) {
+func (r *Recorder) Failed(remote string) { r.count(remote, 0, 1) }
+
+func (r *Recorder) count(remote string, fetched, errors int64) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	c := r.cur.Counters[remote]
-	c.Errors++
+	c.BytesFetched += fetched
+	c.Errors += errors
 	r.cur.Counters[remote] = c
-	r.mu.Unlock()
 }
 
 // take hands the batch summed so far to the writer (Run). The next one
