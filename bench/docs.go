@@ -12,29 +12,10 @@ import (
 // packument (300 versions, about 160 KB), a PEP 503 page (300 files) and
 // a helm index.yaml (100 charts × 5 versions), under npm/, pypi/ and helm/.
 func metadata(files string) {
-	var npm bytes.Buffer
-	npm.WriteString(`{"_id":"demo","name":"demo","dist-tags":{"latest":"1.299.0"},"versions":{`)
-	for i := range 300 {
-		if i > 0 {
-			npm.WriteByte(',')
-		}
-		fmt.Fprintf(&npm, `"1.%d.0":{"name":"demo","version":"1.%d.0","dependencies":{"left-pad":"^1.0.0"},"dist":{"shasum":"%040x","integrity":"sha512-%086x==","tarball":"http://origin.invalid/npm/demo/-/demo-1.%d.0.tgz"}}`, i, i, i, i, i)
-	}
-	npm.WriteString(`}}`)
-	writeAt(filepath.Join(files, "npm", "demo"), npm.Bytes())
-
+	writeAt(filepath.Join(files, "npm", "demo"), packument("demo", 300, `{"left-pad":"^1.0.0"}`))
 	// A packument of the largest kind (@types/node, aws-sdk): 30,000
 	// versions, about 11 MB.
-	npm.Reset()
-	npm.WriteString(`{"_id":"huge","name":"huge","dist-tags":{"latest":"1.29999.0"},"versions":{`)
-	for i := range 30000 {
-		if i > 0 {
-			npm.WriteByte(',')
-		}
-		fmt.Fprintf(&npm, `"1.%d.0":{"name":"huge","version":"1.%d.0","dependencies":{"left-pad":"^1.0.0","lodash":"^4.17.0"},"dist":{"shasum":"%040x","integrity":"sha512-%086x==","tarball":"http://origin.invalid/npm/huge/-/huge-1.%d.0.tgz"}}`, i, i, i, i, i)
-	}
-	npm.WriteString(`}}`)
-	writeAt(filepath.Join(files, "npm", "huge"), npm.Bytes())
+	writeAt(filepath.Join(files, "npm", "huge"), packument("huge", 30000, `{"left-pad":"^1.0.0","lodash":"^4.17.0"}`))
 
 	var page bytes.Buffer
 	page.WriteString("<!DOCTYPE html>\n<html><body>\n")
@@ -54,6 +35,21 @@ func metadata(files string) {
 	}
 	fmt.Fprintf(&idx, "generated: %q\n", time.Now().UTC().Format(time.RFC3339))
 	writeAt(filepath.Join(files, "helm", "index.yaml"), idx.Bytes())
+}
+
+// packument is an npm document of n versions of name, each with deps
+// (a JSON object) and a tarball on the origin.
+func packument(name string, n int, deps string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"_id":%q,"name":%q,"dist-tags":{"latest":"1.%d.0"},"versions":{`, name, name, n-1)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"1.%[1]d.0":{"name":%[2]q,"version":"1.%[1]d.0","dependencies":%[3]s,"dist":{"shasum":"%040[1]x","integrity":"sha512-%086[1]x==","tarball":"http://origin.invalid/npm/%[2]s/-/%[2]s-1.%[1]d.0.tgz"}}`, i, name, deps)
+	}
+	b.WriteString(`}}`)
+	return b.Bytes()
 }
 
 func writeAt(path string, b []byte) {
