@@ -128,6 +128,24 @@ func TestUnsupportedURLsRefused(t *testing.T) {
 	}
 }
 
+// An empty urls item ("- " with a trailing space, or "- # comment") is
+// an item, not a blank line: refused like "-", never dropped from the
+// rewrite (which left YAML that no longer parsed).
+func TestEmptyURLItemsRefused(t *testing.T) {
+	for _, item := range []string{"-", "- ", "- # none"} {
+		in := "entries:\n  a:\n  - urls:\n    - x.tgz\n    " + item + "\n"
+		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &bytes.Buffer{}); err == nil {
+			t.Errorf("%q: an empty urls item was accepted", item)
+		}
+	}
+	// Outside urls such a line is passed on as it is.
+	in := "entries:\n  a:\n  - \n    urls:\n    - x.tgz\n"
+	var out bytes.Buffer
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil || !strings.Contains(out.String(), "\n  - \n") {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+}
+
 func FuzzRewrite(f *testing.F) {
 	if in, err := os.ReadFile("testdata/index.in.yaml"); err == nil {
 		f.Add(string(in))

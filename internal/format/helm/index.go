@@ -56,9 +56,13 @@ func (l line) key() (string, string, bool) {
 	return k, strings.TrimSpace(l.content[i+1:]), true
 }
 
-// seqItem returns the value of a "- value" line.
+// seqItem returns the value of a "- value" line ("" for "- " or
+// "- # comment", an empty item).
 func (l line) seqItem() (string, bool) {
 	if l.keyIndent > l.indent {
+		if strings.HasPrefix(l.content, "#") {
+			return "", true
+		}
 		return l.content, true
 	}
 	if strings.TrimRight(l.content, " ") == "-" {
@@ -67,7 +71,13 @@ func (l line) seqItem() (string, bool) {
 	return "", false
 }
 
-func blankOrComment(l line) bool { return l.content == "" || strings.HasPrefix(l.content, "#") }
+// blankOrComment reports a line with nothing, or only a comment, on it.
+// A "- " marker makes a line a sequence item, never blank: "- " alone is
+// an empty item, and taken for a blank line inside a urls block it was
+// dropped from the rewrite, which then no longer parsed.
+func blankOrComment(l line) bool {
+	return l.keyIndent == l.indent && (l.content == "" || strings.HasPrefix(l.content, "#"))
+}
 
 // scalar decodes a plain, single- or double-quoted YAML scalar.
 func scalar(v string) (string, error) {
