@@ -179,6 +179,13 @@ func TestIdenticalBytesStoredOnce(t *testing.T) {
 	h.get("/api/v1/remote/a/x")
 	h.get("/api/v1/remote/a/y")
 	h.get("/api/v1/remote/b/z")
+	// Clients have an artifact's last byte while it is still being
+	// stored: its row is written last.
+	for deadline := time.Now().Add(10 * time.Second); len(h.objects("a")) != 2 || len(h.objects("b")) != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the three objects were never all stored")
+		}
+	}
 	if b, _ := h.blobFiles(); b != 1 {
 		t.Fatalf("%d blobs for identical content, want 1", b)
 	}
