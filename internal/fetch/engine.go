@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -140,6 +141,7 @@ type Engine struct {
 	mu       sync.Mutex
 	inflight map[string]*fill
 	storing  chan struct{} // a place per fill storing what its clients have (storeSlot)
+	gzipping chan struct{} // a place per document being compressed (gzipLater)
 	id       string        // tells this engine's invalidations from other replicas'
 	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
@@ -181,7 +183,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 		opt.Client = NewClient(false)
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
-		storing: make(chan struct{}, opt.MaxFills)}
+		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 	e.base, e.stop = context.WithCancel(context.Background())
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {

@@ -154,6 +154,13 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("Cache-Control", "no-cache")
+	if compressible(obj) {
+		varyEncoding(h)
+		if data, f, size, ok := e.gzipped(r, key, obj.Size, e.keptSource(key)); ok {
+			sendGzipped(w, r, "", data, f, size)
+			return nil
+		}
+	}
 	data, file, size, ok := e.kept(key)
 	if !ok {
 		var err error

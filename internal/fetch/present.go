@@ -23,16 +23,23 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	h.Set("ETag", etag)
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
 	// What a presenter writes depends only on the type, the path, the
 	// stored bytes and the address: the last rendering of a hot document
 	// (an npm packument, asked for by every install) is served again
 	// instead of being rewritten per request, from memory or, when
-	// too large for it, from a file by sendfile.
+	// too large for it, from a file by sendfile; so is its gzip copy.
 	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
+	if compressible(obj) {
+		varyEncoding(h)
+		if data, f, size, ok := e.gzipped(r, key, obj.Size, e.keptSource(key)); ok {
+			sendGzipped(w, r, etag, data, f, size)
+			return nil
+		}
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
 	if data, f, size, ok := e.kept(key); ok {
 		sendKept(w, r, data, f, size)
 		return nil

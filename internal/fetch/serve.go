@@ -28,6 +28,9 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *regist
 			return e.present(w, r, rem.Type.Name(), obj, cache, p, self)
 		}
 	}
+	if e.serveGzipDocument(w, r, rem, obj, cache) {
+		return nil
+	}
 	if obj.Size <= smallObject {
 		if data, ok := e.small.get(obj.SHA256); ok {
 			e.objectHeaders(w, obj, cache)
@@ -99,6 +102,13 @@ func unconditional(r *http.Request) bool {
 func wholeHeaders(w http.ResponseWriter, obj meta.Object) {
 	h := w.Header()
 	h["Accept-Ranges"] = valBytes
+	lastModified(h, obj)
+	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	w.WriteHeader(http.StatusOK)
+}
+
+// lastModified sends the upstream's Last-Modified, or when obj was fetched.
+func lastModified(h http.Header, obj meta.Object) {
 	if lm := obj.LastModified; len(lm) == len(http.TimeFormat) && strings.HasSuffix(lm, " GMT") {
 		// Stored in this form by the fill (httpDate): parsing and
 		// formatting it again was 3% of a small hit's CPU.
@@ -106,8 +116,6 @@ func wholeHeaders(w http.ResponseWriter, obj meta.Object) {
 	} else if t := modTime(obj); !t.IsZero() {
 		h.Set("Last-Modified", t.UTC().Format(http.TimeFormat))
 	}
-	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
-	w.WriteHeader(http.StatusOK)
 }
 
 // openFailed is the answer when a committed object's blob cannot be

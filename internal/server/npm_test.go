@@ -100,6 +100,7 @@ func TestPresentedDocumentsKeptPerAddress(t *testing.T) {
 		get := func(method, host string) string {
 			req, _ := http.NewRequest(method, h.srv.URL+"/api/v1/remote/npm/"+doc, nil)
 			req.Host = host
+			req.Header.Set("Accept-Encoding", "identity") // gzip copies: TestDocumentsServedGzipped
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -139,6 +140,7 @@ func TestPresentedDocumentsKeptPerAddress(t *testing.T) {
 			wg.Go(func() {
 				req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/remote/npm/"+doc, nil)
 				req.Host = "c.example:8000"
+				req.Header.Set("Accept-Encoding", "identity")
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					bodies[i] = err.Error()
