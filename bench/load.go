@@ -12,8 +12,19 @@ import (
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 512, DisableCompression: true}}
 
-func get(url string) int64 {
-	resp, err := client.Get(url)
+func get(url string) int64 { return fetch(url, "") }
+
+// getGzip is get by a client that accepts gzip, as npm, pip and helm are;
+// it counts the bytes that came over the wire.
+func getGzip(url string) int64 { return fetch(url, "gzip") }
+
+func fetch(url, encoding string) int64 {
+	req, err := http.NewRequest("GET", url, nil)
+	check(err)
+	if encoding != "" {
+		req.Header.Set("Accept-Encoding", encoding)
+	}
+	resp, err := client.Do(req)
 	check(err)
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
@@ -34,6 +45,11 @@ type result struct {
 // load runs conns workers against path(i) for d (or, with d == 0, once
 // over n paths) and returns requests/s, MB/s and latency percentiles.
 func load(path func(int) string, n, conns int, d time.Duration) result {
+	return loadWith(get, path, n, conns, d)
+}
+
+// loadWith is load with each request made by get.
+func loadWith(get func(string) int64, path func(int) string, n, conns int, d time.Duration) result {
 	var reqs, bytes atomic.Int64
 	lat := make([][]time.Duration, conns)
 	stop := time.Now().Add(d)
