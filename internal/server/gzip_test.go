@@ -15,8 +15,9 @@ import (
 // all do), from a copy made once after the first request: the same bytes
 // once decoded, an ETag of their own, Vary on both, and the identity
 // copy for clients that do not accept gzip, ask for a range or say q=0.
-// This covers the three ways a document is served: presented (npm),
-// filtered by a release policy (npm with min_age) and stored (PyPI).
+// This covers the ways a document is served: presented (npm), filtered
+// by a release policy (npm with min_age), stored (PyPI), and merged by a
+// virtual.
 func TestDocumentsServedGzipped(t *testing.T) {
 	var versions, links strings.Builder
 	for i := range 200 {
@@ -45,6 +46,14 @@ func TestDocumentsServedGzipped(t *testing.T) {
 	h.remote("npm", up.URL+"/npm", map[string]any{"package_type": "npm"})
 	h.remote("aged", up.URL+"/npm", map[string]any{"package_type": "npm", "min_age": "3d"})
 	h.remote("pypi", up.URL+"/pypi", map[string]any{"package_type": "pypi"})
+	for _, v := range []map[string]any{
+		{"name": "npms", "package_type": "npm", "members": []string{"npm"}},
+		{"name": "pypis", "package_type": "pypi", "members": []string{"pypi"}},
+	} {
+		if code := h.api("POST", "/api/v2/virtuals", v, nil); code != 201 {
+			t.Fatalf("virtual %v: %d", v["name"], code)
+		}
+	}
 	// A client that decodes nothing: what goes over the wire is checked.
 	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
@@ -64,7 +73,8 @@ func TestDocumentsServedGzipped(t *testing.T) {
 		}
 		return resp, b
 	}
-	for _, path := range []string{"/api/v1/remote/npm/p", "/api/v1/remote/aged/p", "/api/v1/remote/pypi/simple/demo/"} {
+	for _, path := range []string{"/api/v1/remote/npm/p", "/api/v1/remote/aged/p", "/api/v1/remote/pypi/simple/demo/",
+		"/api/v1/virtual/npms/p", "/api/v1/virtual/pypis/simple/demo/"} {
 		resp, identity := get("GET", path)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || !strings.Contains(strings.Join(resp.Header.Values("Vary"), ", "), "Accept-Encoding") {
 			t.Fatalf("%s: %d, Content-Encoding %q, Vary %q", path, resp.StatusCode, resp.Header.Get("Content-Encoding"), strings.Join(resp.Header.Values("Vary"), ", "))
