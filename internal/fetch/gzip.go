@@ -96,17 +96,13 @@ func varyEncoding(h http.Header) {
 }
 
 // gzipped is the gzip copy kept under key, when r accepts one. When none
-// is kept yet, it starts making one from src (size bytes) for the
-// requests that follow, and this one gets the identity copy.
-func (e *Engine) gzipped(r *http.Request, key string, size int64, src func(context.Context) (io.ReadCloser, error)) ([]byte, *os.File, int64, bool) {
+// is kept, the caller starts one (gzipLater) once the identity copy it
+// is made from exists, and this request gets the identity copy.
+func (e *Engine) gzipped(r *http.Request, key string) ([]byte, *os.File, int64, bool) {
 	if !acceptsGzip(r) {
 		return nil, nil, 0, false
 	}
-	data, f, n, ok := e.kept(gzipKey(key))
-	if !ok {
-		e.gzipLater(key, size, src)
-	}
-	return data, f, n, ok
+	return e.kept(gzipKey(key))
 }
 
 // sendGzipped answers r with a gzip copy; etag is the identity copy's,
@@ -214,8 +210,11 @@ func (e *Engine) serveGzipDocument(w http.ResponseWriter, r *http.Request, rem *
 		return false
 	}
 	varyEncoding(w.Header())
-	data, f, size, ok := e.gzipped(r, obj.SHA256, obj.Size, e.blobSource(obj))
+	data, f, size, ok := e.gzipped(r, obj.SHA256)
 	if !ok {
+		if acceptsGzip(r) {
+			e.gzipLater(obj.SHA256, obj.Size, e.blobSource(obj))
+		}
 		return false
 	}
 	e.objectHeaders(w, obj, cache)

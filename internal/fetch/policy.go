@@ -154,9 +154,10 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 	h.Set("X-Cache", string(cache))
 	h.Set("X-Artifact-Source", "cache")
 	h.Set("Cache-Control", "no-cache")
-	if compressible(obj) {
+	gz := compressible(obj)
+	if gz {
 		varyEncoding(h)
-		if data, f, size, ok := e.gzipped(r, key, obj.Size, e.keptSource(key)); ok {
+		if data, f, size, ok := e.gzipped(r, key); ok {
 			sendGzipped(w, r, "", data, f, size)
 			return nil
 		}
@@ -172,6 +173,9 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 		}
 	}
 	sendKept(w, r, data, file, size)
+	if gz && acceptsGzip(r) {
+		e.gzipLater(key, obj.Size, e.keptSource(key))
+	}
 	return nil
 }
 

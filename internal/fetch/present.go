@@ -29,11 +29,17 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	// instead of being rewritten per request, from memory or, when
 	// too large for it, from a file by sendfile; so is its gzip copy.
 	key := "present\x00" + typ + "\x00" + obj.Path + "\x00" + obj.SHA256 + "\x00" + self
+	thenGzip := func() {}
 	if compressible(obj) {
 		varyEncoding(h)
-		if data, f, size, ok := e.gzipped(r, key, obj.Size, e.keptSource(key)); ok {
+		data, f, size, ok := e.gzipped(r, key)
+		if ok {
 			sendGzipped(w, r, etag, data, f, size)
 			return nil
+		}
+		if acceptsGzip(r) {
+			// Made from the identity rendering, once there is one.
+			thenGzip = func() { e.gzipLater(key, obj.Size, e.keptSource(key)) }
 		}
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
@@ -42,6 +48,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 	}
 	if data, f, size, ok := e.kept(key); ok {
 		sendKept(w, r, data, f, size)
+		thenGzip()
 		return nil
 	}
 	rc, _, err := blob.OpenSized(r.Context(), e.Blobs, obj.SHA256, obj.Size)
@@ -60,5 +67,6 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 		panic(http.ErrAbortHandler) // never a short 200
 	}
 	keep.finish(key, e.small)
+	thenGzip()
 	return nil
 }
