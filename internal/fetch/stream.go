@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,12 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		// miss's latency. Indexes are still stored first: the next
 		// request (an artifact they list) is checked against them.
 		close(f.verified)
+		// Let the clients take their last byte now. Woken by the close,
+		// they would otherwise wait on this processor until the store
+		// below (CPU only: a database commit, a rename) gave it up:
+		// timed per stage on .info misses, the last byte went 70 to 100
+		// µs after verification, and 20 µs with this.
+		runtime.Gosched()
 		// Bytes a client already has are stored even if every client
 		// left or the server is shutting down (Engine.Close waits).
 		var cancel context.CancelFunc
