@@ -140,9 +140,10 @@ type Engine struct {
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
-	storing  chan struct{} // a place per fill storing what its clients have (storeSlot)
-	gzipping chan struct{} // a place per document being compressed (gzipLater)
-	id       string        // tells this engine's invalidations from other replicas'
+	storing  chan struct{}       // a place per fill storing what its clients have (storeSlot)
+	gzipping chan struct{}       // a place per document being compressed (gzipLater)
+	plain    *sizedLRU[struct{}] // documents whose gzip copy came out no smaller
+	id       string              // tells this engine's invalidations from other replicas'
 	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
 	base  context.Context
@@ -183,7 +184,8 @@ func New(d Deps, opt Options) (*Engine, error) {
 		opt.Client = NewClient(false)
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
-		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
+		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		plain: newSizedLRU[struct{}](plainMax)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {

@@ -66,18 +66,24 @@ func zeroQ(params string) bool {
 	return false
 }
 
-// compressible reports whether obj is a document worth a gzip copy: text
-// of some size. Container manifests (vnd.oci, vnd.docker) are left as
-// they are: their digests name the bytes on the wire.
+// compressible reports whether obj, a document, may be worth a gzip copy:
+// of some size, and not typed as compressed or binary. Upstreams often
+// call documents application/octet-stream (an index.yaml, a packument
+// file served as is), so that type is tried; a copy that does not come
+// out smaller is not kept (gzipLater). Container manifests (vnd.oci,
+// vnd.docker) are left as they are: their digests name the bytes on the
+// wire.
 func compressible(obj meta.Object) bool {
 	if obj.Size < gzipMin {
 		return false
 	}
-	ct := obj.ContentType
-	if strings.Contains(ct, "vnd.oci.") || strings.Contains(ct, "vnd.docker.") {
-		return false
+	ct := strings.ToLower(obj.ContentType)
+	for _, s := range []string{"vnd.oci.", "vnd.docker.", "gzip", "zstd", "xz", "bzip", "zip", "compress", "image/", "video/", "audio/", "font/"} {
+		if strings.Contains(ct, s) {
+			return false
+		}
 	}
-	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") || strings.Contains(ct, "yaml") || strings.Contains(ct, "xml")
+	return true
 }
 
 var (
@@ -127,12 +133,15 @@ func sendGzipped(w http.ResponseWriter, r *http.Request, etag string, data []byt
 }
 
 // gzipLater makes key's gzip copy from src (size bytes) in the
-// background, one document per free place at a time: a burst of new
+// background, unless an earlier try found it not worth it, one document per free place at a time: a burst of new
 // documents is served as it is until a place frees, and their next
 // requests ask again. Without a memory cache nothing would keep the copy,
 // and a document larger than that cache is not worth one.
 func (e *Engine) gzipLater(key string, size int64, src func(context.Context) (io.ReadCloser, error)) {
 	if e.rendered == nil || size > e.small.max {
+		return
+	}
+	if _, no := e.plain.get(key); no {
 		return
 	}
 	select {
@@ -161,13 +170,20 @@ func (e *Engine) gzipLater(key string, size int64, src func(context.Context) (io
 		defer rc.Close()
 		t := &renderTee{w: io.Discard, files: e.rendered, memMax: e.keptMemMax()}
 		zw, _ := gzip.NewWriterLevel(t, gzip.DefaultCompression)
-		_, err = io.Copy(zw, rc)
+		n, err := io.Copy(zw, rc)
 		if err == nil {
 			err = zw.Close()
 		}
 		if err != nil {
 			t.drop()
 			e.Log.Warn("compressing a document failed", "err", err)
+			return
+		}
+		if t.n > n-n/10 {
+			// Compressed already (an apt Packages.xz, an APKINDEX.tar.gz)
+			// or random: not worth a copy, nor another try.
+			t.drop()
+			e.plain.add(key, struct{}{}, 1)
 			return
 		}
 		t.finish(gzipKey(key), e.small)
@@ -222,3 +238,7 @@ func (e *Engine) serveGzipDocument(w http.ResponseWriter, r *http.Request, rem *
 	sendGzipped(w, r, `"sha256:`+obj.SHA256+`"`, data, f, size)
 	return true
 }
+
+// plainMax is how many documents found not worth a gzip copy are
+// remembered (a key each, about 100 bytes).
+const plainMax = 16384

@@ -1,6 +1,10 @@
 package fetch
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
 	"net/http/httptest"
 	"testing"
 
@@ -45,7 +49,11 @@ func TestCompressible(t *testing.T) {
 		{"text/html; charset=utf-8", 50000, true},
 		{"application/x-yaml", 50000, true},
 		{"application/json", 100, false},
-		{"application/octet-stream", 50000, false},
+		{"application/octet-stream", 50000, true}, // tried: kept only if smaller
+		{"", 50000, true},
+		{"application/x-xz", 50000, false},
+		{"application/zstd", 50000, false},
+		{"image/png", 50000, false},
 		{"application/gzip", 50000, false},
 		{"application/vnd.oci.image.index.v1+json", 50000, false},
 		{"application/vnd.docker.distribution.manifest.v2+json", 50000, false},
@@ -53,5 +61,36 @@ func TestCompressible(t *testing.T) {
 		if got := compressible(meta.Object{ContentType: c.ct, Size: c.size}); got != c.want {
 			t.Errorf("%s, %d bytes: %v, want %v", c.ct, c.size, got, c.want)
 		}
+	}
+}
+
+// A gzip copy is kept only when it comes out smaller; a document that
+// does not compress is remembered, not compressed again on every request.
+func TestGzipCopyOnlyWhenSmaller(t *testing.T) {
+	e, _, _ := newEngine(t)
+	text := bytes.Repeat([]byte(`{"name":"demo","version":"1.0.0"},`), 1000)
+	random := make([]byte, 32<<10)
+	rand.Read(random)
+	tries := 0
+	src := func(b []byte) func(context.Context) (io.ReadCloser, error) {
+		return func(context.Context) (io.ReadCloser, error) {
+			tries++
+			return io.NopCloser(bytes.NewReader(b)), nil
+		}
+	}
+	for range 3 {
+		e.gzipLater("text", int64(len(text)), src(text))
+		e.fills.Wait() // one document at a time on GOMAXPROCS=2
+		e.gzipLater("random", int64(len(random)), src(random))
+		e.fills.Wait()
+	}
+	if _, _, _, ok := e.kept(gzipKey("text")); !ok {
+		t.Fatal("the copy of a text document was not kept")
+	}
+	if _, _, _, ok := e.kept(gzipKey("random")); ok {
+		t.Fatal("a copy no smaller than the document was kept")
+	}
+	if tries != 2 {
+		t.Fatalf("documents compressed %d times, want once each", tries)
 	}
 }

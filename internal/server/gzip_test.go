@@ -16,11 +16,12 @@ import (
 // once decoded, an ETag of their own, Vary on both, and the identity
 // copy for clients that do not accept gzip, ask for a range or say q=0.
 // This covers the ways a document is served: presented (npm), filtered
-// by a release policy (npm with min_age), stored (PyPI), and merged by a
-// virtual.
+// by a release policy (npm with min_age), stored (PyPI, and a helm index
+// sent as application/octet-stream), and merged by a virtual.
 func TestDocumentsServedGzipped(t *testing.T) {
-	var versions, links strings.Builder
+	var versions, links, charts strings.Builder
 	for i := range 200 {
+		fmt.Fprintf(&charts, "  chart%d:\n  - name: chart%d\n    version: 1.0.0\n    urls:\n    - chart%d-1.0.0.tgz\n", i, i, i)
 		if i > 0 {
 			versions.WriteString(",")
 		}
@@ -35,6 +36,10 @@ func TestDocumentsServedGzipped(t *testing.T) {
 		case "/npm/tiny":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"name":"tiny","versions":{}}`)
+		case "/helm/index.yaml":
+			// As many chart repositories serve it: untyped.
+			w.Header().Set("Content-Type", "application/octet-stream")
+			fmt.Fprintf(w, "apiVersion: v1\nentries:\n%sgenerated: \"2024-01-01T00:00:00Z\"\n", charts.String())
 		case "/pypi/simple/demo/":
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprintf(w, "<!DOCTYPE html><html><body>\n%s</body></html>\n", links.String())
@@ -46,6 +51,7 @@ func TestDocumentsServedGzipped(t *testing.T) {
 	h.remote("npm", up.URL+"/npm", map[string]any{"package_type": "npm"})
 	h.remote("aged", up.URL+"/npm", map[string]any{"package_type": "npm", "min_age": "3d"})
 	h.remote("pypi", up.URL+"/pypi", map[string]any{"package_type": "pypi"})
+	h.remote("helm", up.URL+"/helm", map[string]any{"package_type": "helm"})
 	for _, v := range []map[string]any{
 		{"name": "npms", "package_type": "npm", "members": []string{"npm"}},
 		{"name": "pypis", "package_type": "pypi", "members": []string{"pypi"}},
@@ -74,7 +80,7 @@ func TestDocumentsServedGzipped(t *testing.T) {
 		return resp, b
 	}
 	for _, path := range []string{"/api/v1/remote/npm/p", "/api/v1/remote/aged/p", "/api/v1/remote/pypi/simple/demo/",
-		"/api/v1/virtual/npms/p", "/api/v1/virtual/pypis/simple/demo/"} {
+		"/api/v1/remote/helm/index.yaml", "/api/v1/virtual/npms/p", "/api/v1/virtual/pypis/simple/demo/"} {
 		resp, identity := get("GET", path)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || !strings.Contains(strings.Join(resp.Header.Values("Vary"), ", "), "Accept-Encoding") {
 			t.Fatalf("%s: %d, Content-Encoding %q, Vary %q", path, resp.StatusCode, resp.Header.Get("Content-Encoding"), strings.Join(resp.Header.Values("Vary"), ", "))
