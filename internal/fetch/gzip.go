@@ -111,6 +111,15 @@ func (e *Engine) gzipped(r *http.Request, key string) ([]byte, *os.File, int64, 
 	return e.kept(gzipKey(key))
 }
 
+// earnsGzip reports whether answering r should start a gzip copy: r
+// accepts one, and the document was asked for before (this is not its
+// miss). A cold install asks for each document once; compressing them
+// all would take a core from it (a second or more over a real npm
+// install) and serve no one.
+func earnsGzip(r *http.Request, cache format.Outcome) bool {
+	return cache != format.Miss && acceptsGzip(r)
+}
+
 // sendGzipped answers r with a gzip copy; etag is the identity copy's,
 // and the gzip copy has its own. The caller has set the other headers.
 func sendGzipped(w http.ResponseWriter, r *http.Request, etag string, data []byte, f *os.File, size int64) {
@@ -228,7 +237,7 @@ func (e *Engine) serveGzipDocument(w http.ResponseWriter, r *http.Request, rem *
 	varyEncoding(w.Header())
 	data, f, size, ok := e.gzipped(r, obj.SHA256)
 	if !ok {
-		if acceptsGzip(r) {
+		if earnsGzip(r, cache) {
 			e.gzipLater(obj.SHA256, obj.Size, e.blobSource(obj))
 		}
 		return false

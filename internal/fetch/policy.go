@@ -173,7 +173,7 @@ func (e *Engine) serveFiltered(w http.ResponseWriter, r *http.Request, rem *regi
 		}
 	}
 	sendKept(w, r, data, file, size)
-	if gz && acceptsGzip(r) {
+	if gz && earnsGzip(r, cache) {
 		e.gzipLater(key, obj.Size, e.keptSource(key))
 	}
 	return nil

@@ -37,7 +37,7 @@ func (e *Engine) present(w http.ResponseWriter, r *http.Request, typ string, obj
 			sendGzipped(w, r, etag, data, f, size)
 			return nil
 		}
-		if acceptsGzip(r) {
+		if earnsGzip(r, cache) {
 			// Made from the identity rendering, once there is one.
 			thenGzip = func() { e.gzipLater(key, obj.Size, e.keptSource(key)) }
 		}
