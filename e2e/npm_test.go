@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,10 @@ func newNPMRegistry(t *testing.T, pkgs map[string]map[string]string, elsewhere m
 		}
 		reg.files[path] = tgz
 		sum := sha512.Sum512(tgz)
-		doc, _ := json.Marshal(map[string]any{"name": name, "dist-tags": map[string]string{"latest": "1.0.0"},
+		// A readme as real packuments have: documents of some KB, which
+		// go out gzipped to npm once hit.
+		readme := strings.Repeat("Install with npm and require it. ", 100)
+		doc, _ := json.Marshal(map[string]any{"name": name, "dist-tags": map[string]string{"latest": "1.0.0"}, "readme": readme,
 			"versions": map[string]any{"1.0.0": map[string]any{"name": name, "version": "1.0.0", "dependencies": deps,
 				"dist": map[string]string{"tarball": host + path, "integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum[:])}}}})
 		reg.docs[name] = doc
@@ -109,7 +113,7 @@ func TestNPMInstallThroughProxy(t *testing.T) {
 		"@team/right": {"leaf": "1.0.0"},
 		"leaf":        nil,
 	}, map[string]bool{"leaf": true})
-	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token, "LOG_LEVEL=debug")
 	createRemote(t, p, map[string]any{"name": "npm", "package_type": "npm", "base_url": reg.URL, "mutable_ttl": 300})
 	proxy := p.url + "/api/v1/remote/npm/"
 
@@ -122,15 +126,50 @@ func TestNPMInstallThroughProxy(t *testing.T) {
 	}
 	virtual := p.url + "/api/v1/virtual/npmall/"
 
-	for _, warm := range []bool{false, true} {
-		if warm { // documents, merged documents and tarballs from the cache
+	var docBytes []int
+	for run := range 3 {
+		if run == 1 { // documents, merged documents and tarballs from the cache
 			reg.Close()
 			reg.other.Close()
 			reg2.Close()
 		}
+		logged := len(p.logs.String())
 		npmInstall(t, proxy, "app", "@team/right")
 		npmInstall(t, virtual, "app", "extra")
+		docBytes = append(docBytes, servedDocumentBytes(t, p.logs.String()[logged:], "npm"))
 	}
+	t.Logf("document bytes sent to npm by each install: %v", docBytes)
+	// The third install's documents came from their gzip copies, started
+	// by the second's hits (a miss starts none).
+	if docBytes[2]*2 > docBytes[1] {
+		t.Fatalf("documents sent to npm by each install: %v bytes; the third was not gzipped", docBytes)
+	}
+}
+
+// servedDocumentBytes sums the bytes of the npm documents (not tarballs)
+// that remote's debug request log says it sent.
+func servedDocumentBytes(t *testing.T, log, remote string) int {
+	t.Helper()
+	n, docs := 0, 0
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, "msg=request") || !strings.Contains(line, " remote="+remote+" ") || strings.Contains(line, "/-/") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "bytes="); ok {
+				b, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatalf("request log: %q", line)
+				}
+				n += b
+				docs++
+			}
+		}
+	}
+	if docs == 0 {
+		t.Fatalf("no document requests of %s in the log", remote)
+	}
+	return n
 }
 
 // The machine's real npm registry (npm config get registry) as upstream.
