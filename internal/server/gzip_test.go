@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -158,5 +160,62 @@ func TestDocumentsServedGzipped(t *testing.T) {
 			t.Fatalf("tiny document: %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// With a small memory cache, a large document's identity rendering and
+// its gzip copy are both kept in render files and sent from them.
+func TestLargeDocumentGzipCopyInFile(t *testing.T) {
+	var versions strings.Builder
+	for i := range 400 {
+		if i > 0 {
+			versions.WriteString(",")
+		}
+		sum := sha512.Sum512(fmt.Append(nil, i))
+		fmt.Fprintf(&versions, `"1.%d.0":{"dist":{"integrity":"sha512-%s","tarball":"http://elsewhere.invalid/q/-/q-1.%d.0.tgz"}}`, i, base64.StdEncoding.EncodeToString(sum[:]), i)
+	}
+	doc := `{"name":"q","versions":{` + versions.String() + `}}`
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, doc)
+	})
+	h := newHarness(t, map[string]string{"MEMORY_CACHE_SIZE": "128KB"}) // 16 KB at most in memory
+	h.remote("npm", up.URL, map[string]any{"package_type": "npm"})
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(method, enc string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, h.srv.URL+"/api/v1/remote/npm/q", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	_, identity := get("GET", "identity")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, b := get("GET", "gzip")
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			if len(b) < 16<<10 || resp.Header.Get("Content-Length") != fmt.Sprint(len(b)) {
+				t.Fatalf("gzip copy of %d bytes (Content-Length %s): not the file-kept case", len(b), resp.Header.Get("Content-Length"))
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if decoded, err := io.ReadAll(zr); err != nil || !bytes.Equal(decoded, identity) {
+				t.Fatalf("gzip copy from a file decodes to %d bytes (%v), identity is %d", len(decoded), err, len(identity))
+			}
+			if head, _ := get("HEAD", "gzip"); head.Header.Get("Content-Length") != fmt.Sprint(len(b)) {
+				t.Fatalf("HEAD: Content-Length %s, GET sent %d", head.Header.Get("Content-Length"), len(b))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never served gzipped")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
