@@ -14,7 +14,6 @@ import (
 	"github.com/artifactapi/artifactapi/internal/blob"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
-	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
 // Documents (npm packuments, PyPI pages, helm indexes) are asked for by
@@ -142,9 +141,9 @@ func sendGzipped(w http.ResponseWriter, r *http.Request, etag string, data []byt
 }
 
 // gzipLater makes key's gzip copy from src (size bytes) in the
-// background, unless an earlier try found it not worth it, one document per free place at a time: a burst of new
-// documents is served as it is until a place frees, and their next
-// requests ask again. Without a memory cache nothing would keep the copy,
+// background, unless an earlier try found it not worth it, one document
+// per free place at a time: a burst of new documents is served as it is
+// until a place frees, and their next requests ask again. Without a memory cache nothing would keep the copy,
 // and a document larger than that cache is not worth one.
 func (e *Engine) gzipLater(key string, size int64, src func(context.Context) (io.ReadCloser, error)) {
 	if e.rendered == nil || size > e.small.max {
@@ -225,15 +224,10 @@ func (e *Engine) blobSource(obj meta.Object) func(context.Context) (io.ReadClose
 }
 
 // serveGzipDocument answers r from the gzip copy of a stored document
-// (a PyPI page, a helm index) when r accepts one and one is kept. Copies
-// are keyed by digest, so remotes that store the same bytes share one.
-func (e *Engine) serveGzipDocument(w http.ResponseWriter, r *http.Request, rem *registry.Remote, obj meta.Object, cache format.Outcome) bool {
-	if !compressible(obj) {
-		return false
-	}
-	if c, err := rem.Type.Classify(obj.Path); err != nil || c.Kind != format.Index {
-		return false
-	}
+// (a PyPI page, a helm index; compressible, an index of its type) when r
+// accepts one and one is kept. Copies are keyed by digest, so remotes
+// that store the same bytes share one.
+func (e *Engine) serveGzipDocument(w http.ResponseWriter, r *http.Request, obj meta.Object, cache format.Outcome) bool {
 	varyEncoding(w.Header())
 	data, f, size, ok := e.gzipped(r, obj.SHA256)
 	if !ok {

@@ -23,13 +23,18 @@ func (e *Engine) serveObject(w http.ResponseWriter, r *http.Request, rem *regist
 	if filtered(rem, obj.Path) {
 		return e.serveFiltered(w, r, rem, obj, cache, self)
 	}
-	if p := rem.Type.Presenter; p != nil {
+	// Only an index is presented or gzipped: one classification, made
+	// only when either could apply, serves both.
+	p := rem.Type.Presenter
+	if p != nil || compressible(obj) {
 		if c, err := rem.Type.Classify(obj.Path); err == nil && c.Kind == format.Index {
-			return e.present(w, r, rem.Type.Name(), obj, cache, p, self)
+			if p != nil {
+				return e.present(w, r, rem.Type.Name(), obj, cache, p, self)
+			}
+			if e.serveGzipDocument(w, r, obj, cache) {
+				return nil
+			}
 		}
-	}
-	if e.serveGzipDocument(w, r, rem, obj, cache) {
-		return nil
 	}
 	if obj.Size <= smallObject {
 		if data, ok := e.small.get(obj.SHA256); ok {
