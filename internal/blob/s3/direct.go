@@ -21,25 +21,33 @@ import (
 // anything: bytes that hash otherwise, or fewer than size, are refused and
 // the address keeps what it held. Only used when New saw the server refuse
 // a wrong one (checksPayload).
+//
+// The bytes are not hashed here as well: the server's check is the
+// verification, and hashing them again cost half a millisecond of CPU
+// per MB of every fill, on the cores that serve the next one.
 func (s *Store) putDirect(ctx context.Context, r io.Reader, want blob.Expect) (blob.Info, error) {
-	h := blob.NewHasher()
-	src := &exactly{r: io.TeeReader(r, h), left: want.Size}
+	src := &exactly{r: r, left: want.Size}
 	_, err := s.core.PutObject(ctx, s.bucket, key(want.SHA256), src, want.Size, "", want.SHA256, minio.PutObjectOptions{
 		ContentType: "application/octet-stream", DisableContentSha256: true,
 	})
 	switch {
 	case src.err != nil:
 		return blob.Info{}, src.err // the source failed or was too long, not S3
-	case h.Info().Size < want.Size:
-		return blob.Info{}, fmt.Errorf("%w: want %d bytes, got %d", blob.ErrSizeMismatch, want.Size, h.Info().Size)
-	}
-	if verr := want.Verify(h.Info()); verr != nil {
-		return blob.Info{}, verr // the server refused them too
-	}
-	if err != nil {
+	case src.left > 0:
+		return blob.Info{}, fmt.Errorf("%w: want %d bytes, got %d", blob.ErrSizeMismatch, want.Size, want.Size-src.left)
+	case err != nil && payloadRefused(err):
+		return blob.Info{}, fmt.Errorf("%w: the bytes do not hash to %s", blob.ErrDigestMismatch, want.SHA256)
+	case err != nil:
 		return blob.Info{}, fmt.Errorf("s3 upload: %w", err)
 	}
-	return h.Info(), nil
+	return blob.Info{SHA256: want.SHA256, Size: want.Size}, nil
+}
+
+// payloadRefused says whether err is the server refusing a body that does
+// not hash to the request's x-amz-content-sha256.
+func payloadRefused(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == "XAmzContentSHA256Mismatch" || code == "BadDigest"
 }
 
 // exactly reads left bytes of r and holds the last of them back unless r
@@ -95,6 +103,5 @@ func (s *Store) checksPayload(ctx context.Context) bool {
 		s.c.RemoveObject(ctx, s.bucket, probe, minio.RemoveObjectOptions{})
 		return false
 	}
-	code := minio.ToErrorResponse(err).Code
-	return code == "XAmzContentSHA256Mismatch" || code == "BadDigest"
+	return payloadRefused(err)
 }
