@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,7 +84,11 @@ func (s *Store) getBatch(ctx context.Context, gets []*get) error {
 
 const lookupTimeout = 30 * time.Second
 
-const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)` + objectConflict
+
+// objectConflict makes a row's insert replace what it describes; its
+// usage (hits, last access) survives.
+const objectConflict = `
 	ON CONFLICT (remote, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mutable = excluded.mutable,
 	content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
 	fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
@@ -100,56 +103,6 @@ func (s *Store) PutObject(ctx context.Context, o meta.Object) error {
 // PutObjectBlob implements meta.Store.
 func (s *Store) PutObjectBlob(ctx context.Context, o meta.Object, data []byte) error {
 	return s.writes.Do(ctx, meta.Write{Object: &o, Blob: &meta.SmallBlob{SHA256: o.SHA256, Data: data}})
-}
-
-// putWrites writes a batch in one round trip and one transaction (a pgx
-// batch runs in an implicit one). Blobs go first, then rows, each in key
-// order, so two replicas' batches lock conflicting rows in the same order
-// and cannot deadlock. A fill's row comes after its blob was written.
-func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
-	args := func(o *meta.Object) []any {
-		return []any{o.Remote, o.Path, o.SHA256, o.Size, o.Mutable, o.ContentType, o.ETag, o.LastModified,
-			ts(o.FetchedAt), ts(o.ExpiresAt), ts(o.LastAccess), o.Hits}
-	}
-	if w := batch[0]; len(batch) == 1 && (w.Blob == nil || w.Object == nil) {
-		var err error
-		if w.Blob != nil {
-			_, err = s.pool.Exec(ctx, putBlobSQL, w.Blob.SHA256, w.Blob.Data)
-		} else {
-			_, err = s.pool.Exec(ctx, putObjectSQL, args(w.Object)...)
-		}
-		return err
-	}
-	// A blob and its row (PutObjectBlob) are two statements of the batch.
-	parts := make([]meta.Write, 0, len(batch)+1)
-	for _, w := range batch {
-		if w.Blob != nil {
-			parts = append(parts, meta.Write{Blob: w.Blob})
-		}
-		if w.Object != nil {
-			parts = append(parts, meta.Write{Object: w.Object})
-		}
-	}
-	slices.SortStableFunc(parts, func(a, b meta.Write) int {
-		switch {
-		case a.Blob != nil && b.Blob != nil:
-			return strings.Compare(a.Blob.SHA256, b.Blob.SHA256)
-		case a.Blob != nil:
-			return -1
-		case b.Blob != nil:
-			return 1
-		}
-		return cmp.Or(strings.Compare(a.Object.Remote, b.Object.Remote), strings.Compare(a.Object.Path, b.Object.Path))
-	})
-	var b pgx.Batch
-	for _, w := range parts {
-		if w.Blob != nil {
-			b.Queue(putBlobSQL, w.Blob.SHA256, w.Blob.Data)
-		} else {
-			b.Queue(putObjectSQL, args(w.Object)...)
-		}
-	}
-	return s.pool.SendBatch(ctx, &b).Close()
 }
 
 // TouchObject implements meta.Store.

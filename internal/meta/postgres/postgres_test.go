@@ -74,3 +74,42 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	s := open(t, dsn)
 	metatest.CheckLegacyTraffic(t, s, at)
 }
+
+// A batch goes out as one statement for its blobs and one for its rows:
+// a row or blob named twice in it is written once (the later row wins,
+// as one write after the other would), rows without timestamps keep them
+// null, and a refill keeps the row's usage.
+func TestBatchWrites(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, testenv.Postgres(t))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	used := meta.Object{Remote: "r", Path: "used", SHA256: "old", Size: 1, FetchedAt: now, LastAccess: now, Hits: 7}
+	if err := s.putWrites(ctx, []meta.Write{{Object: &used}}); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Minute)
+	batch := []meta.Write{
+		{Object: &meta.Object{Remote: "r", Path: "twice", SHA256: "first", Size: 1, FetchedAt: now}, Blob: &meta.SmallBlob{SHA256: "first", Data: []byte("1")}},
+		{Object: &meta.Object{Remote: "r", Path: "used", SHA256: "new", Size: 2, FetchedAt: later, ContentType: "text/plain"}},
+		{Blob: &meta.SmallBlob{SHA256: "first", Data: []byte("1")}},
+		{Object: &meta.Object{Remote: "r", Path: "twice", SHA256: "second", Size: 2, FetchedAt: later}, Blob: &meta.SmallBlob{SHA256: "second", Data: []byte("22")}},
+		{Object: &meta.Object{Remote: "q", Path: "untimed", SHA256: "second", Size: 2}},
+	}
+	if err := s.putWrites(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.GetObject(ctx, "r", "twice"); err != nil || o.SHA256 != "second" || o.Size != 2 || !o.FetchedAt.Equal(later) {
+		t.Fatalf("row written twice in a batch: %+v %v, want the later write", o, err)
+	}
+	if o, err := s.GetObject(ctx, "r", "used"); err != nil || o.SHA256 != "new" || o.ContentType != "text/plain" || o.Hits != 7 || !o.LastAccess.Equal(now) {
+		t.Fatalf("refilled row: %+v %v, want the new content with its usage kept", o, err)
+	}
+	if o, err := s.GetObject(ctx, "q", "untimed"); err != nil || !o.FetchedAt.IsZero() || !o.ExpiresAt.IsZero() || !o.LastAccess.IsZero() {
+		t.Fatalf("row without timestamps: %+v %v", o, err)
+	}
+	for sha, want := range map[string]string{"first": "1", "second": "22"} {
+		if got, err := s.GetBlob(ctx, sha); err != nil || string(got) != want {
+			t.Fatalf("blob %s: %q %v", sha, got, err)
+		}
+	}
+}
