@@ -81,6 +81,11 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	if _, err := ms.GetObject(context.Background(), "k", "artifact"); err != meta.ErrNotFound {
 		t.Fatalf("stored before the gate opened: %v", err)
 	}
+	// MaxFills bounds the fills receiving: one storing what its clients
+	// have does not count.
+	if n, in := fillCounts(e); n != 0 || in != 1 {
+		t.Fatalf("%d fills counted as receiving, %d in flight; want 0 of 1 (the artifact is storing)", n, in)
+	}
 	again := serve("artifact")
 	index := serve("index")
 	other := serve("other") // no place left to store behind its clients
@@ -93,6 +98,9 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	case w := <-other:
 		t.Fatalf("a second artifact was served whole with the one place to store behind taken: %q", w.Body.String())
 	default:
+	}
+	if n, _ := fillCounts(e); n != 2 {
+		t.Fatalf("%d fills counted as receiving, want 2 (the index and the artifact without a place to store behind)", n)
 	}
 	close(gate)
 	if w := <-again; w.Body.String() != "bytes of /artifact" || w.Header().Get("X-Cache") != "HIT" {
@@ -107,4 +115,19 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	if _, err := ms.GetObject(context.Background(), "k", "index"); err != nil {
 		t.Fatalf("index served but not stored: %v", err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n, in := fillCounts(e)
+		if in == 0 && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d fills still counted as receiving, %d in flight, after all ended", n, in)
+		}
+	}
+}
+
+func fillCounts(e *Engine) (fetching, inflight int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fetching, len(e.inflight)
 }

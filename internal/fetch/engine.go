@@ -140,6 +140,7 @@ type Engine struct {
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
+	fetching int                 // fills in inflight still receiving (see counted)
 	storing  chan struct{}       // a place per fill storing what its clients have (storeSlot)
 	gzipping chan struct{}       // a place per document being compressed (gzipLater)
 	plain    *sizedLRU[struct{}] // documents whose gzip copy came out no smaller

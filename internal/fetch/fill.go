@@ -59,6 +59,8 @@ type fill struct {
 	progress chan struct{} // closed and replaced on every append
 	refs     int
 
+	counted bool // in Engine.fetching; guarded by Engine.mu
+
 	cancel  context.CancelCauseFunc // ends the fill (Engine.Close, abandonment)
 	abandon func(f *fill)           // called when the last client leaves
 }
@@ -138,6 +140,7 @@ func (e *Engine) abandoned(f *fill) {
 			if e.inflight[f.key] == f {
 				delete(e.inflight, f.key)
 			}
+			e.uncount(f)
 			f.cancel(errAbandoned)
 		}
 	})
@@ -158,17 +161,16 @@ func closed(c chan struct{}) bool {
 	}
 }
 
-// fetching counts the fills still receiving from their upstream, which
-// is what MaxFills bounds (connections, spool space): one that has all
-// its bytes verified is only storing them. The caller holds e.mu.
-func (e *Engine) fetching() int {
-	n := 0
-	for _, f := range e.inflight {
-		if !f.isVerified() {
-			n++
-		}
+// uncount takes f out of e.fetching, the fills still receiving from
+// their upstream, which is what MaxFills bounds (connections, spool
+// space): one that has all its bytes verified is only storing them, and
+// one out of inflight is ending. The count was a walk over inflight on
+// every miss, under e.mu. The caller holds e.mu.
+func (e *Engine) uncount(f *fill) {
+	if f.counted {
+		f.counted = false
+		e.fetching--
 	}
-	return n
 }
 
 // join attaches the caller to the fill of key, starting one if none runs
@@ -179,7 +181,7 @@ func (e *Engine) join(rem *registry.Remote, path string, class format.Class, sta
 	defer e.mu.Unlock()
 	f := e.inflight[key]
 	if f == nil {
-		if n := e.fetching(); n >= e.opt.MaxFills {
+		if n := e.fetching; n >= e.opt.MaxFills {
 			e.Metrics.FillsRefused.Inc()
 			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", n)
 		}
@@ -189,6 +191,8 @@ func (e *Engine) join(rem *registry.Remote, path string, class format.Class, sta
 		ctx, cancel := context.WithCancelCause(e.base)
 		f.cancel = cancel
 		e.inflight[key] = f
+		f.counted = true
+		e.fetching++
 		e.fills.Go(func() { e.run(ctx, f) })
 	}
 	f.mu.Lock()
@@ -210,6 +214,7 @@ func (e *Engine) run(ctx context.Context, f *fill) {
 		if e.inflight[f.key] == f {
 			delete(e.inflight, f.key)
 		}
+		e.uncount(f)
 		e.mu.Unlock()
 		select {
 		case <-f.ready:

@@ -39,5 +39,5 @@ func (e *Engine) prefetch(f *fill) {
 func (e *Engine) roomFor(key string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.inflight[key] == nil && e.base.Err() == nil && e.fetching() < e.opt.MaxFills/2
+	return e.inflight[key] == nil && e.base.Err() == nil && e.fetching < e.opt.MaxFills/2
 }

@@ -93,6 +93,9 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		// miss's latency. Indexes are still stored first: the next
 		// request (an artifact they list) is checked against them.
 		close(f.verified)
+		e.mu.Lock()
+		e.uncount(f)
+		e.mu.Unlock()
 		// Let the clients take their last byte now. Woken by the close,
 		// they would otherwise wait on this processor until the store
 		// below (CPU only: a database commit, a rename) gave it up:
