@@ -2,10 +2,12 @@ package fetch
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +132,40 @@ func fillCounts(e *Engine) (fetching, inflight int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.fetching, len(e.inflight)
+}
+
+// A client that got its last byte may ask for its next miss at once,
+// while its last fill is still storing: that fill no longer counts
+// against MaxFills, so clients each asking for misses one after another,
+// as many as MaxFills, are never refused as busy. (The bench's 64
+// connections once were, at the 25,690th object, when the count dropped
+// just after the last byte could go.)
+func TestSequentialMissesWithinMaxFills(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) }))
+	defer up.Close()
+	e, _, _ := newEngine(t)
+	const clients = 16
+	e.opt.MaxFills = clients
+	rem, err := registry.Compile(meta.Remote{Name: "k", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(kindType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := range 100 {
+				path := fmt.Sprint("artifact-", c, "-", i)
+				w := httptest.NewRecorder()
+				if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
+					t.Errorf("client %d, miss %d: %v", c, i, err)
+					return
+				}
+				if w.Body.String() != "bytes of /"+path {
+					t.Errorf("client %d, miss %d: %d %q", c, i, w.Code, w.Body.String())
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

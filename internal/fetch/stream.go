@@ -92,10 +92,13 @@ func (e *Engine) stream(ctx context.Context, f *fill, resp *http.Response, cance
 		// S3 upload) is the cache's business, and was most of a cold
 		// miss's latency. Indexes are still stored first: the next
 		// request (an artifact they list) is checked against them.
-		close(f.verified)
+		// Uncounted first: a client that has its last byte may ask for
+		// the next miss at once, and must not find this fill counted
+		// against MaxFills.
 		e.mu.Lock()
 		e.uncount(f)
 		e.mu.Unlock()
+		close(f.verified)
 		// Let the clients take their last byte now. Woken by the close,
 		// they would otherwise wait on this processor until the store
 		// below (CPU only: a database commit, a rename) gave it up:
