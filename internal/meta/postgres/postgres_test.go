@@ -75,13 +75,23 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	metatest.CheckLegacyTraffic(t, s, at)
 }
 
-// A batch goes out as one statement for its blobs and one for its rows:
-// a row or blob named twice in it is written once (the later row wins,
-// as one write after the other would), rows without timestamps keep them
-// null, and a refill keeps the row's usage.
+// A batch goes out as a statement per blob and row, or, when large, as
+// one statement for its blobs and one for its rows. Either way a row or
+// blob named twice in it is written once (the later row wins, as one
+// write after the other would), rows without timestamps keep them null,
+// and a refill keeps the row's usage.
 func TestBatchWrites(t *testing.T) {
+	for name, from := range map[string]int{"each": arraysFrom, "arrays": 1} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t, testenv.Postgres(t))
+			s.arraysFrom = from
+			testBatchWrites(t, s)
+		})
+	}
+}
+
+func testBatchWrites(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := open(t, testenv.Postgres(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	used := meta.Object{Remote: "r", Path: "used", SHA256: "old", Size: 1, FetchedAt: now, LastAccess: now, Hits: 7}
 	if err := s.putWrites(ctx, []meta.Write{{Object: &used}}); err != nil {
