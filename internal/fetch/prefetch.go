@@ -26,7 +26,7 @@ func (e *Engine) prefetch(f *fill) {
 			if !wanted || !e.roomFor(cacheKey(rem.Name, path)) {
 				continue
 			}
-			if nf, err := e.join(rem, path, c.class, nil); err == nil {
+			if nf, err := e.join(rem, path, c.class, nil, true); err == nil {
 				e.Metrics.Prefetches.WithLabelValues(rem.Name).Inc()
 				nf.release()
 			}

@@ -8,11 +8,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/artifactapi/artifactapi/internal/blob"
+	blobfs "github.com/artifactapi/artifactapi/internal/blob/fs"
 	"github.com/artifactapi/artifactapi/internal/format"
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/meta/sqlite"
 	"github.com/artifactapi/artifactapi/internal/registry"
 )
 
@@ -95,5 +99,74 @@ func TestPrefetchFillsWhatComesNext(t *testing.T) {
 	if err := e.Metrics.Prefetches.WithLabelValues("n").Write(&m); err != nil || m.GetCounter().GetValue() != 2 {
 		n := m.GetCounter().GetValue()
 		t.Errorf("prefetches counted: %v, want 2 (m.b, gone.b)", n)
+	}
+}
+
+// A prefetched file that is verified and still being stored is served to
+// the client that then asks for it from the verified bytes, as any fill in
+// progress is, not after the store: no client has had it yet. It is
+// fetched once and stored.
+func TestPrefetchedServedWhileStored(t *testing.T) {
+	var mu sync.Mutex
+	asked := map[string]int{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		w.Write([]byte("bytes of " + r.URL.Path))
+	}))
+	defer up.Close()
+	gate := make(chan struct{})
+	var open sync.Once
+	openGate := func() { open.Do(func() { close(gate) }) }
+	e, ms, _ := newEngineOver(t, func(_ *sqlite.Store, s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
+	t.Cleanup(openGate) // a failure must not leave the fills waiting on it
+	e.storing = make(chan struct{}, 2) // x.a and x.b store behind their clients
+	rem, err := registry.Compile(meta.Remote{Name: "n", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(nextType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(path string) <-chan *httptest.ResponseRecorder {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			w := httptest.NewRecorder()
+			if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
+				t.Error(path, err)
+			}
+			done <- w
+		}()
+		return done
+	}
+	if w := <-serve("x.a"); w.Body.String() != "bytes of /x.a" {
+		t.Fatalf("x.a: %q", w.Body.String())
+	}
+	verified := func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		f := e.inflight[cacheKey("n", "x.b")]
+		return f != nil && f.isVerified()
+	}
+	for deadline := time.Now().Add(10 * time.Second); !verified(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("x.b was not prefetched")
+		}
+	}
+	select {
+	case w := <-serve("x.b"):
+		if w.Body.String() != "bytes of /x.b" || w.Header().Get("X-Cache") != "MISS" {
+			t.Fatalf("x.b: %q %s", w.Body.String(), w.Header().Get("X-Cache"))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client of a prefetched file waited for its store")
+	}
+	openGate()
+	e.fills.Wait()
+	if _, err := ms.GetObject(context.Background(), "n", "x.b"); err != nil {
+		t.Fatalf("x.b not stored: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked["/x.b"] != 1 {
+		t.Fatalf("upstream asked for x.b %d times, want 1", asked["/x.b"])
 	}
 }
