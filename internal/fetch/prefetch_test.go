@@ -120,8 +120,10 @@ func TestPrefetchedServedWhileStored(t *testing.T) {
 	var open sync.Once
 	openGate := func() { open.Do(func() { close(gate) }) }
 	e, ms, _ := newEngineOver(t, func(_ *sqlite.Store, s *blobfs.Store) blob.Store { return gatedStore{s, gate} })
-	t.Cleanup(openGate) // a failure must not leave the fills waiting on it
-	e.storing = make(chan struct{}, 2) // x.a and x.b store behind their clients
+	// A failure must not leave the fills waiting on the gate.
+	t.Cleanup(openGate)
+	// x.a and x.b store behind their clients.
+	e.storing = make(chan struct{}, 2)
 	rem, err := registry.Compile(meta.Remote{Name: "n", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(nextType{}))
 	if err != nil {
 		t.Fatal(err)
