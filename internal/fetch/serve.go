@@ -199,6 +199,11 @@ func httpDate(s string) string {
 
 // modTime is the upstream's Last-Modified, or when the object was fetched.
 func modTime(obj meta.Object) time.Time {
+	if obj.LastModified == "" {
+		// Many upstreams send none: a failed parse allocated its error
+		// on every hit.
+		return obj.FetchedAt
+	}
 	if t, err := http.ParseTime(obj.LastModified); err == nil {
 		return t
 	}
