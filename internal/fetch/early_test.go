@@ -60,17 +60,7 @@ func TestArtifactServedWhileStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := func(path string) <-chan *httptest.ResponseRecorder {
-		done := make(chan *httptest.ResponseRecorder, 1)
-		go func() {
-			w := httptest.NewRecorder()
-			if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
-				t.Error(path, err)
-			}
-			done <- w
-		}()
-		return done
-	}
+	serve := func(path string) <-chan *httptest.ResponseRecorder { return serveAsync(t, e, rem, path) }
 	var w *httptest.ResponseRecorder
 	select {
 	case w = <-serve("artifact"):
@@ -126,6 +116,20 @@ func TestArtifactServedWhileStored(t *testing.T) {
 			t.Fatalf("%d fills still counted as receiving, %d in flight, after all ended", n, in)
 		}
 	}
+}
+
+// serveAsync serves a GET of path in a goroutine of its own; the
+// channel gets the response once it is done.
+func serveAsync(t *testing.T, e *Engine, rem *registry.Remote, path string) <-chan *httptest.ResponseRecorder {
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
+			t.Error(path, err)
+		}
+		done <- w
+	}()
+	return done
 }
 
 func fillCounts(e *Engine) (fetching, inflight int) {

@@ -30,24 +30,44 @@ func (nextType) Next(path string) []string {
 	return nil
 }
 
+// countingUpstream is a test upstream that counts the requests for each
+// path.
+type countingUpstream struct {
+	*httptest.Server
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func newCountingUpstream(t *testing.T, h http.HandlerFunc) *countingUpstream {
+	u := &countingUpstream{n: map[string]int{}}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.n[r.URL.Path]++
+		u.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *countingUpstream) asked(path string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.n[path]
+}
+
 // A first fill of x.a fills x.b alongside: stored without a client asking,
 // fetched once, and then a hit. One that is cached, blocked by the remote,
 // or answered 404 upstream is not stored; a client's own fill is joined,
 // not doubled.
 func TestPrefetchFillsWhatComesNext(t *testing.T) {
-	var mu sync.Mutex
-	asked := map[string]int{}
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked[r.URL.Path]++
-		mu.Unlock()
+	up := newCountingUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/gone") && strings.HasSuffix(r.URL.Path, ".b") {
 			http.NotFound(w, r)
 			return
 		}
 		w.Write([]byte("bytes of " + r.URL.Path))
-	}))
-	defer up.Close()
+	})
 	e, ms, _ := newEngine(t)
 	rem, err := registry.Compile(meta.Remote{Name: "n", PackageType: "kind", BaseURL: up.URL, Blocklist: []string{"^blocked\\.b$"}},
 		format.NewRegistry(nextType{}))
@@ -88,11 +108,9 @@ func TestPrefetchFillsWhatComesNext(t *testing.T) {
 			t.Errorf("%s stored: %v", path, err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	for path, want := range map[string]int{"/m.a": 1, "/m.b": 1, "/cached.b": 1, "/blocked.b": 0, "/gone.b": 1} {
-		if asked[path] != want {
-			t.Errorf("upstream asked for %s %d times, want %d", path, asked[path], want)
+		if n := up.asked(path); n != want {
+			t.Errorf("upstream asked for %s %d times, want %d", path, n, want)
 		}
 	}
 	var m dto.Metric
@@ -107,15 +125,7 @@ func TestPrefetchFillsWhatComesNext(t *testing.T) {
 // progress is, not after the store: no client has had it yet. It is
 // fetched once and stored.
 func TestPrefetchedServedWhileStored(t *testing.T) {
-	var mu sync.Mutex
-	asked := map[string]int{}
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked[r.URL.Path]++
-		mu.Unlock()
-		w.Write([]byte("bytes of " + r.URL.Path))
-	}))
-	defer up.Close()
+	up := newCountingUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) })
 	gate := make(chan struct{})
 	var open sync.Once
 	openGate := func() { open.Do(func() { close(gate) }) }
@@ -128,17 +138,7 @@ func TestPrefetchedServedWhileStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := func(path string) <-chan *httptest.ResponseRecorder {
-		done := make(chan *httptest.ResponseRecorder, 1)
-		go func() {
-			w := httptest.NewRecorder()
-			if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
-				t.Error(path, err)
-			}
-			done <- w
-		}()
-		return done
-	}
+	serve := func(path string) <-chan *httptest.ResponseRecorder { return serveAsync(t, e, rem, path) }
 	if w := <-serve("x.a"); w.Body.String() != "bytes of /x.a" {
 		t.Fatalf("x.a: %q", w.Body.String())
 	}
@@ -166,9 +166,7 @@ func TestPrefetchedServedWhileStored(t *testing.T) {
 	if _, err := ms.GetObject(context.Background(), "n", "x.b"); err != nil {
 		t.Fatalf("x.b not stored: %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if asked["/x.b"] != 1 {
-		t.Fatalf("upstream asked for x.b %d times, want 1", asked["/x.b"])
+	if n := up.asked("/x.b"); n != 1 {
+		t.Fatalf("upstream asked for x.b %d times, want 1", n)
 	}
 }

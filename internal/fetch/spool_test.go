@@ -44,14 +44,7 @@ func TestSmallBodiesSpoolInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, wantFiles := range map[string]int{"small": 0, "large": 1} {
-		done := make(chan *httptest.ResponseRecorder, 1)
-		go func() {
-			w := httptest.NewRecorder()
-			if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil {
-				t.Error(path, err)
-			}
-			done <- w
-		}()
+		done := serveAsync(t, e, rem, path)
 		deadline := time.Now().Add(10 * time.Second)
 		for !halfway(e, cacheKey("k", path)) {
 			if time.Now().After(deadline) {
