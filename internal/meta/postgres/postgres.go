@@ -22,8 +22,6 @@ type Store struct {
 	pool   *pgxpool.Pool
 	writes group.Group[meta.Write]
 	gets   group.Group[*get]
-
-	arraysFrom int // see the constant; tests write both forms
 }
 
 // Open connects to dsn (a postgres:// URL or key=value string), checks the
@@ -40,7 +38,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, arraysFrom: arraysFrom}
+	s := &Store{pool: pool}
 	s.writes.Write = s.putWrites
 	s.gets.Write = s.getBatch
 	if err := s.migrate(ctx); err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -80,17 +81,17 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 // blob named twice in it is written once (the later row wins, as one
 // write after the other would), rows without timestamps keep them null,
 // and a refill keeps the row's usage.
+// The large form is reached by padding the batch with rows and blobs of
+// their own, arraysFrom of each.
 func TestBatchWrites(t *testing.T) {
-	for name, from := range map[string]int{"each": arraysFrom, "arrays": 1} {
+	for name, pad := range map[string]int{"each": 0, "arrays": arraysFrom} {
 		t.Run(name, func(t *testing.T) {
-			s := open(t, testenv.Postgres(t))
-			s.arraysFrom = from
-			testBatchWrites(t, s)
+			testBatchWrites(t, open(t, testenv.Postgres(t)), pad)
 		})
 	}
 }
 
-func testBatchWrites(t *testing.T, s *Store) {
+func testBatchWrites(t *testing.T, s *Store, pad int) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	used := meta.Object{Remote: "r", Path: "used", SHA256: "old", Size: 1, FetchedAt: now, LastAccess: now, Hits: 7}
@@ -104,6 +105,11 @@ func testBatchWrites(t *testing.T, s *Store) {
 		{Blob: &meta.SmallBlob{SHA256: "first", Data: []byte("1")}},
 		{Object: &meta.Object{Remote: "r", Path: "twice", SHA256: "second", Size: 2, FetchedAt: later}, Blob: &meta.SmallBlob{SHA256: "second", Data: []byte("22")}},
 		{Object: &meta.Object{Remote: "q", Path: "untimed", SHA256: "second", Size: 2}},
+	}
+	for i := range pad {
+		sha := fmt.Sprint("pad", i)
+		batch = append(batch, meta.Write{Object: &meta.Object{Remote: "p", Path: sha, SHA256: sha, Size: 1, FetchedAt: now},
+			Blob: &meta.SmallBlob{SHA256: sha, Data: []byte("p")}})
 	}
 	if err := s.putWrites(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -120,6 +126,11 @@ func testBatchWrites(t *testing.T, s *Store) {
 	for sha, want := range map[string]string{"first": "1", "second": "22"} {
 		if got, err := s.GetBlob(ctx, sha); err != nil || string(got) != want {
 			t.Fatalf("blob %s: %q %v", sha, got, err)
+		}
+	}
+	if pad > 0 {
+		if o, err := s.GetObject(ctx, "p", fmt.Sprint("pad", pad-1)); err != nil || o.SHA256 != fmt.Sprint("pad", pad-1) {
+			t.Fatalf("padding row: %+v %v", o, err)
 		}
 	}
 }

@@ -20,10 +20,10 @@ const (
 	SELECT sha256, data FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(sha256, data, n) ORDER BY n
 	ON CONFLICT (sha256) DO NOTHING`
 	putObjectsSQL = `INSERT INTO objects (` + objectCols + `)
-	SELECT remote, path, sha256, size, mutable, content_type, etag, last_modified, fetched_at, expires_at, last_access, hits
+	SELECT ` + objectCols + `
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[], $8::text[],
 		$9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::bigint[])
-		WITH ORDINALITY AS u(remote, path, sha256, size, mutable, content_type, etag, last_modified, fetched_at, expires_at, last_access, hits, n)
+		WITH ORDINALITY AS u(` + objectCols + `, n)
 	ORDER BY n` + objectConflict
 )
 
@@ -42,32 +42,32 @@ const arraysFrom = 16
 func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 	blobs, objects := splitWrites(batch)
 	var b pgx.Batch
-	if len(objects) < s.arraysFrom && len(blobs) < s.arraysFrom {
+	if len(objects) < arraysFrom && len(blobs) < arraysFrom {
 		for _, bl := range blobs {
 			b.Queue(putBlobSQL, bl.SHA256, bl.Data)
 		}
 		for _, o := range objects {
 			b.Queue(putObjectSQL, objectArgs(o)...)
 		}
-		return s.pool.SendBatch(ctx, &b).Close()
-	}
-	if len(blobs) > 0 {
-		shas, data := make([]string, len(blobs)), make([][]byte, len(blobs))
-		for i, bl := range blobs {
-			shas[i], data[i] = bl.SHA256, bl.Data
+	} else {
+		if len(blobs) > 0 {
+			shas, data := make([]string, len(blobs)), make([][]byte, len(blobs))
+			for i, bl := range blobs {
+				shas[i], data[i] = bl.SHA256, bl.Data
+			}
+			b.Queue(putBlobsSQL, shas, data)
 		}
-		b.Queue(putBlobsSQL, shas, data)
-	}
-	if len(objects) > 0 {
-		b.Queue(putObjectsSQL, objectColumns(objects)...)
+		if len(objects) > 0 {
+			b.Queue(putObjectsSQL, objectColumns(objects)...)
+		}
 	}
 	return s.pool.SendBatch(ctx, &b).Close()
 }
 
 // splitWrites is a batch's blobs and rows, each sorted by key, rows named
 // once: one array statement may not update a row twice (it is an error,
-// where a blob twice is skipped by DO NOTHING). Of two writes of one row the later
-// wins, as it would have written one after the other.
+// where a blob twice is skipped by DO NOTHING). Of two writes of one row
+// the later wins, as it would have written one after the other.
 func splitWrites(batch []meta.Write) ([]*meta.SmallBlob, []*meta.Object) {
 	var blobs []*meta.SmallBlob
 	var objects []*meta.Object
