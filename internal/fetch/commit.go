@@ -22,6 +22,7 @@ type RowBlobs interface {
 // small misses, and a failure between them left a blob no row named.
 func (e *Engine) commit(ctx context.Context, sp spool, info blob.Info, obj meta.Object) ([]byte, error) {
 	data := smallBody(sp, info)
+	defer e.known.done(e.known.add(obj.Remote, cacheKey(obj.Remote, obj.Path)))
 	if rb, ok := e.Blobs.(RowBlobs); ok && data != nil && rb.Inlines(info.Size) {
 		if err := rb.PutWithRow(ctx, obj, data); err != nil {
 			e.Log.Error("metadata write failed", "err", err)

@@ -49,7 +49,10 @@ func (e *Engine) Derive(ctx context.Context, owner, path, key string, build func
 	// it was derived from.
 	obj := meta.Object{Remote: owner, Path: path, SHA256: info.SHA256, Size: info.Size, Mutable: true,
 		ContentType: contentType, ETag: key, FetchedAt: now, LastAccess: now}
-	if err := e.Objects.PutObject(ctx, obj); err != nil {
+	w := e.known.add(owner, cacheKey(owner, path))
+	err = e.Objects.PutObject(ctx, obj)
+	e.known.done(w)
+	if err != nil {
 		e.dropIfUnused(ctx, info.SHA256)
 		return meta.Object{}, apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 	}

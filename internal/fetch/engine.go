@@ -132,6 +132,7 @@ type Engine struct {
 	opt      Options
 	adopter  Adopter
 	rows     *objCache
+	known    *knownKeys // nil unless Alone
 	small    *smallCache
 	rendered *renderFiles // nil: large renderings are not kept
 	digests  parsedMaps[blob.Expect]
@@ -188,6 +189,9 @@ func New(d Deps, opt Options) (*Engine, error) {
 		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 		plain: newSizedLRU[struct{}](plainMax)}
 	e.base, e.stop = context.WithCancel(context.Background())
+	if opt.Alone {
+		e.known = newKnownKeys(e.base, d.Objects.ListObjects, e.Log)
+	}
 	e.id = uuid.NewString()
 	if a, ok := d.Blobs.(Adopter); ok {
 		e.adopter = a
@@ -380,6 +384,9 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 	now := time.Now()
 	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
 		return o, nil
+	}
+	if e.known.absent(remote, key) {
+		return meta.Object{}, meta.ErrNotFound
 	}
 	gen := e.rows.generation(key)
 	o, err := e.Objects.GetObject(ctx, remote, path)
