@@ -104,8 +104,7 @@ func (k *knownKeys) add(remote, key string) written {
 	defer r.mu.Unlock()
 	r.writing[h]++
 	if b := r.ready.Load(); b != nil && b.add(h) && b.full() && !r.building {
-		r.start()
-		go k.build(remote, r)
+		k.startBuild(remote, r)
 	}
 	if r.building {
 		r.early = append(r.early, h)
@@ -130,19 +129,20 @@ func (k *knownKeys) maybeBuild(remote string, r *remoteKeys) {
 	if r.building || r.ready.Load() != nil || time.Now().Before(r.retry) {
 		return
 	}
-	r.start()
-	go k.build(remote, r)
+	k.startBuild(remote, r)
 }
 
-// start marks a build begun; the caller holds r.mu. A row the build's
-// reads miss is one written after they began: its key was added after
-// this, or was still being written now. Both go to the new filter.
-func (r *remoteKeys) start() {
+// startBuild begins a build of r's filter; the caller holds r.mu. A row
+// the build's reads miss is one written after they began: its key was
+// added after this, or was still being written now. Both go to the new
+// filter.
+func (k *knownKeys) startBuild(remote string, r *remoteKeys) {
 	r.building = true
 	r.early = r.early[:0]
 	for h := range r.writing {
 		r.early = append(r.early, h)
 	}
+	go k.build(remote, r)
 }
 
 // build reads the remote's keys and puts the new filter in place.
@@ -204,7 +204,7 @@ func newBloom(keys int) *bloom {
 	return &bloom{words: make([]atomic.Uint64, bits/64), mask: bits - 1, keys: keys}
 }
 
-// probes derives the filter's bit positions from one 64-bit hash (double
+// probe derives the filter's bit positions from one 64-bit hash (double
 // hashing: Kirsch and Mitzenmacher).
 func (b *bloom) probe(h uint64, i uint64) uint64 {
 	return (h + i*(h>>32|h<<32|1)) & b.mask
