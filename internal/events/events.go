@@ -74,12 +74,20 @@ type Bus struct {
 	// Hits are counted here, not queued: a channel send per hit woke
 	// the sending goroutine on every one, 3% of a small hit's CPU.
 	hitMu sync.Mutex
-	hits  map[[2]string]*Event
+	hits  hitWindow
+}
+
+// hitWindow is one second's hits: summed per (remote, path) while at
+// most maxHitPaths paths were hit, and per remote only once more were,
+// which is all sendHits sends of such a second.
+type hitWindow struct {
+	paths   map[[2]string]*Event
+	remotes map[string]*Event // set once the second passed maxHitPaths paths
 }
 
 // NewBus starts a bus; events are sent from one goroutine until ctx ends.
 func NewBus(ctx context.Context, ps PubSub, replica string, log *slog.Logger) *Bus {
-	b := &Bus{ps: ps, replica: replica, queue: make(chan Event, 4096), log: log, hits: map[[2]string]*Event{}}
+	b := &Bus{ps: ps, replica: replica, queue: make(chan Event, 4096), log: log, hits: hitWindow{paths: map[[2]string]*Event{}}}
 	go b.run(ctx)
 	return b
 }
@@ -101,21 +109,57 @@ func (b *Bus) Publish(e Event) {
 	}
 }
 
-// hit adds e to the second's hits, summed per (remote, path).
+// hit adds e to the second's hits, summed per (remote, path), or per
+// remote once the second has hit more than maxHitPaths paths. Counted per
+// path past that, a hit over a large working set (nearly every one a path
+// not yet hit that second) cost an event and a map entry, made to be
+// summed per remote a second later.
 func (b *Bus) hit(e Event) {
-	k := [2]string{e.Remote, e.Path}
 	b.hitMu.Lock()
 	defer b.hitMu.Unlock()
-	if h := b.hits[k]; h != nil {
-		h.Count++
-		h.Size += e.Size
+	w := &b.hits
+	if w.remotes == nil {
+		k := [2]string{e.Remote, e.Path}
+		if h := w.paths[k]; h != nil {
+			h.Count++
+			h.Size += e.Size
+			return
+		}
+		if len(w.paths) < maxHitPaths {
+			w.paths[k] = b.first(e)
+			return
+		}
+		w.remotes = map[string]*Event{}
+		for k, h := range w.paths {
+			w.remotes[k[0]] = sum(w.remotes[k[0]], *h)
+		}
+	}
+	if r := w.remotes[e.Remote]; r != nil {
+		r.Count++
+		r.Size += e.Size
 		return
 	}
+	w.remotes[e.Remote] = sum(nil, *b.first(e))
+}
+
+// first is e as the first hit of its path or remote in a second.
+func (b *Bus) first(e Event) *Event {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
 	e.Replica, e.Count = b.replica, 1
-	b.hits[k] = &e
+	return &e
+}
+
+// sum adds the hits h to a remote's total r (nil: none yet), which names
+// no path and keeps the time of its first.
+func sum(r *Event, h Event) *Event {
+	if r == nil {
+		r = &Event{Type: Hit, Time: h.Time, Remote: h.Remote, Replica: h.Replica}
+	}
+	r.Count += h.Count
+	r.Size += h.Size
+	return r
 }
 
 // maxBatch is how many events go in one Publish at most, and linger how
@@ -162,12 +206,12 @@ func (b *Bus) run(ctx context.Context) {
 		case <-tick.C:
 			// Made outside the lock, with room for the last second's
 			// paths, so hits do not wait on it growing.
-			next := make(map[[2]string]*Event, paths)
+			next := hitWindow{paths: make(map[[2]string]*Event, paths)}
 			b.hitMu.Lock()
 			hits := b.hits
 			b.hits = next
 			b.hitMu.Unlock()
-			paths = len(hits)
+			paths = len(hits.paths)
 			b.sendHits(ctx, hits)
 		}
 	}
@@ -179,28 +223,16 @@ func (b *Bus) run(ctx context.Context) {
 // per object per second.
 const maxHitPaths = 200
 
-func (b *Bus) sendHits(ctx context.Context, hits map[[2]string]*Event) {
-	if len(hits) <= maxHitPaths {
-		batch := make([]Event, 0, len(hits))
-		for _, h := range hits {
+func (b *Bus) sendHits(ctx context.Context, w hitWindow) {
+	batch := make([]Event, 0, max(len(w.paths), len(w.remotes)))
+	if w.remotes != nil {
+		for _, r := range w.remotes {
+			batch = append(batch, *r)
+		}
+	} else {
+		for _, h := range w.paths {
 			batch = append(batch, *h)
 		}
-		b.send(ctx, batch...)
-		return
-	}
-	perRemote := map[string]*Event{}
-	for k, h := range hits {
-		r := perRemote[k[0]]
-		if r == nil {
-			r = &Event{Type: Hit, Time: h.Time, Remote: k[0], Replica: h.Replica}
-			perRemote[k[0]] = r
-		}
-		r.Count += h.Count
-		r.Size += h.Size
-	}
-	batch := make([]Event, 0, len(perRemote))
-	for _, r := range perRemote {
-		batch = append(batch, *r)
 	}
 	b.send(ctx, batch...)
 }

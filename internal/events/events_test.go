@@ -59,15 +59,18 @@ func TestHitsAreSummedPerPathThenPerRemote(t *testing.T) {
 		bus.Publish(Event{Type: Hit, Remote: "a", Path: fmt.Sprint("p", i), Size: 2})
 	}
 	bus.Publish(Event{Type: Hit, Remote: "b", Path: "q", Size: 5})
+	bus.Publish(Event{Type: Hit, Remote: "a", Path: "p0", Size: 2}) // a path counted before the switch to remotes
 	got = collect(t, ch, 1500*time.Millisecond)
-	total, summed := map[string]int{}, 0
+	total, size, summed := map[string]int{}, map[string]int64{}, 0
 	for _, e := range got {
 		total[e.Remote] += e.Count
+		size[e.Remote] += e.Size
 		if e.Remote == "a" && e.Path == "" {
 			summed++
 		}
 	}
-	if total["a"] != maxHitPaths+50 || total["b"] != 1 || summed == 0 || len(got) > 2*2+maxHitPaths {
+	if total["a"] != maxHitPaths+51 || size["a"] != 2*(maxHitPaths+51) || total["b"] != 1 || size["b"] != 5 ||
+		summed == 0 || len(got) > 2*2+maxHitPaths {
 		t.Fatalf("many paths: %d events, totals %v, %d summed", len(got), total, summed)
 	}
 }
