@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +29,7 @@ func main() {
 	bin := flag.String("bin", "bin/artifactapi", "ArtifactAPI binary")
 	dur := flag.Duration("duration", 5*time.Second, "length of each load run")
 	repeat := flag.Int("repeat", 3, "load runs of each warm workload per proxy, taking turns at going first (the median is reported)")
+	fills := flag.Int("fills", 3, "cold fills of each small-object set per proxy, each on objects of its own, taking turns at going first (the median is reported)")
 	small := flag.Int("small", 2000, "distinct 2 KB objects of the small-hit test")
 	many := flag.Int("many", 50000, "distinct 1 KB objects of the large working-set test")
 	bigMB := flag.Int("big-mb", 200, "size of the large-object and herd tests")
@@ -64,7 +66,8 @@ func main() {
 	if !*proxies {
 		*small, *many, *bigMB, *fillMB = 0, 0, 0, 0
 	}
-	corpus(files, *small, *many, *bigMB, *fillMB)
+	*fills = max(*fills, 1)
+	corpus(files, sizes{*small, *many, *bigMB, *fillMB, *fills})
 
 	origin := startNginx(work, "origin", 2, func(port int) string { return originConf(files, port) })
 	defer origin.stop()
@@ -84,34 +87,39 @@ func main() {
 		syscall.Sync()
 		return n, f(px)
 	}
-	// A warm load runs -repeat times on each proxy, the two taking turns
-	// at going first, and each one's median is reported: a single 5 s
-	// window on two shared cores moved a ratio by a fifth from one run to
-	// the next (0.71× and 1.07× for the same binary an hour apart).
-	warm := func(f func(base string) result) (result, result) {
+	// turns runs f n times on each proxy, the two taking turns at going
+	// first, and reports each one's median: a single 5 s window on two
+	// shared cores moved a ratio by a fifth from one run to the next
+	// (0.71× and 1.07× for the same binary an hour apart), and nginx's
+	// 50,000-object fill took 2.4 s to 18.7 s across runs of one day.
+	turns := func(n int, f func(base string, i int) result) (result, result) {
 		var ns, ps []result
-		for i := range max(*repeat, 1) {
+		for i := range n {
 			if i%2 == 0 {
-				n, p := both(f)
+				n, p := both(func(b string) result { return f(b, i) })
 				ns, ps = append(ns, n), append(ps, p)
 			} else {
 				syscall.Sync()
-				ps = append(ps, f(px))
+				ps = append(ps, f(px, i))
 				syscall.Sync()
-				ns = append(ns, f(nx))
+				ns = append(ns, f(nx, i))
 			}
 		}
 		return medianResult(ns), medianResult(ps)
 	}
+	warm := func(f func(base string) result) (result, result) {
+		return turns(max(*repeat, 1), func(b string, _ int) result { return f(b) })
+	}
+	fill := func(f func(base string, i int) result) (result, result) { return turns(*fills, f) }
 	t := &table{}
 	if *proxies {
-		pr := pair{nx: nx, px: px, once: both, warm: warm, rows: regexp.MustCompile(*rows)}
-		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB}, *dur)
+		pr := pair{nx: nx, px: px, once: both, warm: warm, fill: fill, rows: regexp.MustCompile(*rows)}
+		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB, *fills}, *dur)
 	}
 
-	head := fmt.Sprintf("## ArtifactAPI vs nginx proxy_cache (%s)\n\n%s; %d cores; %s per load run, warm loads the median of %d runs per proxy; load average before %s, after %s.\n"+
+	head := fmt.Sprintf("## ArtifactAPI vs nginx proxy_cache (%s)\n\n%s; %d cores; %s per load run, warm loads the median of %d runs per proxy, small-object fills the median of %d (each on objects of its own; the warm hits read the last set filled); load average before %s, after %s.\n"+
 		"Both proxies front the same nginx origin on 127.0.0.1; the load generator shares the cores.\n",
-		backends, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtimeCPUs(), *dur, max(*repeat, 1), load0, loadavg())
+		backends, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtimeCPUs(), *dur, max(*repeat, 1), *fills, load0, loadavg())
 	md := head + "\n" + t.String()
 	if *clients {
 		clientCorpus(files, origin.addr)
@@ -140,11 +148,26 @@ func main() {
 type pair struct {
 	nx, px     string
 	once, warm func(f func(base string) result) (result, result)
-	rows       *regexp.Regexp // the sections to run
+	// fill is once repeated on fresh objects: f's run i of n fills the
+	// set fillSet(dir, i, n).
+	fill func(f func(base string, i int) result) (result, result)
+	rows *regexp.Regexp // the sections to run
 }
 
-// sizes are the proxy table's corpus sizes.
-type sizes struct{ small, many, bigMB, fillMB int }
+// sizes are the proxy table's corpus sizes; fills is the number of sets
+// of each small-object directory (see fillSet).
+type sizes struct{ small, many, bigMB, fillMB, fills int }
+
+// fillSet is the directory of the i-th of n cold fills of dir's objects.
+// Each fill has objects of its own, other bytes too: ArtifactAPI stores
+// a body once, so a second fill of the same bytes under new paths would
+// write no blobs. The last is dir itself, which the warm hits then read.
+func fillSet(dir string, i, n int) string {
+	if i == n-1 {
+		return dir
+	}
+	return fmt.Sprintf("%s%d", dir, i+1)
+}
 
 // proxyRows runs the workloads side by side on nginx-cache (base nx) and
 // ArtifactAPI (base px, process pid).
@@ -156,36 +179,40 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	var hitP result
 	if run("small") {
 		// Small objects: filling them cold, then hits.
-		smallPath := func(base string) func(int) string {
-			return func(i int) string { return fmt.Sprintf("%ss/%d", base, i) }
+		smallPath := func(base, dir string) func(int) string {
+			return func(i int) string { return fmt.Sprintf("%s%s/%d", base, dir, i) }
 		}
-		fillN, fillP := both(func(b string) result { return timed(func() { load(smallPath(b), small, 64, 0) }) })
+		fillN, fillP := pr.fill(func(b string, i int) result {
+			return timed(func() { load(smallPath(b, fillSet("s", i, sz.fills)), small, 64, 0) })
+		})
 		t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
 		var hitN result
-		hitN, hitP = pr.warm(func(b string) result { return load(smallPath(b), small, 64, dur) })
+		hitN, hitP = pr.warm(func(b string) result { return load(smallPath(b, "s"), small, 64, dur) })
 		t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", small), hitN.reqs, hitP.reqs, "≥ 0.9×")
 		t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
 	}
 
 	if run("many") {
 		// The large working set: the same at tens of thousands of objects.
-		manyPath := func(base string) func(int) string {
-			return func(i int) string { return fmt.Sprintf("%sm/%d", base, i) }
+		manyPath := func(base, dir string) func(int) string {
+			return func(i int) string { return fmt.Sprintf("%s%s/%d", base, dir, i) }
 		}
-		var cpu time.Duration
-		fillN, fillP := both(func(b string) result {
+		var cpus []time.Duration
+		fillN, fillP := pr.fill(func(b string, i int) result {
 			c0 := cpuTime(pid)
-			r := timed(func() { load(manyPath(b), many, 64, 0) })
+			r := timed(func() { load(manyPath(b, fillSet("m", i, sz.fills)), many, 64, 0) })
 			if b == px {
-				cpu = cpuTime(pid) - c0
+				cpus = append(cpus, cpuTime(pid)-c0)
 			}
 			return r
 		})
 		t.lower(fmt.Sprintf("filling %d × 1 KB cold, 64 conns: s", many), fillN.wall, fillP.wall, "≤ 2×")
 		// Less noisy than the wall time, which shares the cores with the
 		// load and the origin: what to compare between two builds.
-		t.note(fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB: %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many)))
-		manyN, manyP := pr.warm(func(b string) result { return load(manyPath(b), many, 64, dur) })
+		slices.Sort(cpus)
+		cpu := cpus[len(cpus)/2]
+		t.note(fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB (median): %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many)))
+		manyN, manyP := pr.warm(func(b string) result { return load(manyPath(b, "m"), many, 64, dur) })
 		t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
 		t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
 		if hitP.reqs > 0 {
@@ -243,20 +270,25 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	}
 }
 
-// corpus writes the files the origin serves: s/ (2 KB), m/ (1 KB), c/ (1 MB,
-// one set per proxy, so each miss is a first), big, a herd file per proxy
-// and huge.
-func corpus(files string, small, many, bigMB, fillMB int) {
-	for _, d := range []string{"s", "m", "c"} {
-		check(os.MkdirAll(filepath.Join(files, d), 0o755))
-	}
-	for i := range small {
-		check(os.WriteFile(filepath.Join(files, "s", fmt.Sprint(i)), randBytes(2048), 0o644))
-	}
+// corpus writes the files the origin serves: s/ (2 KB) and m/ (1 KB),
+// each with fills-1 more sets of other bytes (see fillSet), c/ (1 MB, one
+// set per proxy, so each miss is a first), big, a herd file per proxy and
+// huge.
+func corpus(files string, sz sizes) {
+	check(os.MkdirAll(filepath.Join(files, "c"), 0o755))
 	kb := randBytes(1024)
-	for i := range many {
-		kb[0], kb[1], kb[2] = byte(i), byte(i>>8), byte(i>>16) // distinct, so stored apart
-		check(os.WriteFile(filepath.Join(files, "m", fmt.Sprint(i)), kb, 0o644))
+	for set := range sz.fills {
+		s, m := filepath.Join(files, fillSet("s", set, sz.fills)), filepath.Join(files, fillSet("m", set, sz.fills))
+		check(os.MkdirAll(s, 0o755))
+		check(os.MkdirAll(m, 0o755))
+		for i := range sz.small {
+			check(os.WriteFile(filepath.Join(s, fmt.Sprint(i)), randBytes(2048), 0o644))
+		}
+		for i := range sz.many {
+			// distinct, so stored apart
+			kb[0], kb[1], kb[2], kb[3] = byte(i), byte(i>>8), byte(i>>16), byte(set)
+			check(os.WriteFile(filepath.Join(m, fmt.Sprint(i)), kb, 0o644))
+		}
 	}
 	for i := range 20 {
 		for _, who := range []string{"n", "p"} {
@@ -264,10 +296,10 @@ func corpus(files string, small, many, bigMB, fillMB int) {
 		}
 	}
 	metadata(files)
-	writeFile(filepath.Join(files, "big"), bigMB<<20)
-	writeFile(filepath.Join(files, "herd-n"), bigMB<<20)
-	writeFile(filepath.Join(files, "herd-p"), bigMB<<20)
-	writeFile(filepath.Join(files, "huge"), fillMB<<20)
+	writeFile(filepath.Join(files, "big"), sz.bigMB<<20)
+	writeFile(filepath.Join(files, "herd-n"), sz.bigMB<<20)
+	writeFile(filepath.Join(files, "herd-p"), sz.bigMB<<20)
+	writeFile(filepath.Join(files, "huge"), sz.fillMB<<20)
 }
 
 func timed(f func()) result { return result{wall: wall(f).Round(time.Millisecond)} }
