@@ -277,8 +277,6 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 	if err := e.spaceLeft(); err != nil {
 		return err
 	}
-	ctx, cancelIdle := context.WithCancelCause(ctx)
-	defer cancelIdle(nil)
 	if f.stale == nil {
 		// Alongside this fill's own upstream request, not after it: the
 		// client asks for the next file as soon as it has this one.
@@ -319,5 +317,8 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		return statusErr(f.rem.Name, resp)
 	}
 	e.Breaker.Success(ctx, f.rem.Name)
-	return e.stream(ctx, f, resp, cancelIdle)
+	// An upstream gone quiet ends the whole fill (f.cancel, with errIdle
+	// as the cause): a context of its own for that was a tenth of the
+	// contexts a small miss made.
+	return e.stream(ctx, f, resp, f.cancel)
 }

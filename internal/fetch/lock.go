@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/apierr"
@@ -110,21 +111,53 @@ func (e *Engine) unlockFill(ctx context.Context, lk state.Lock, f *fill) {
 	lk.Unlock(ctx)
 }
 
+// keepLock renews lk every third of its TTL until stop is called. A
+// timer, not a goroutine with a ticker: nearly every fill ends before the
+// first renewal, and the goroutine, its context and its ticker were made
+// for each one. stop cancels a renewal in flight and keeps any other
+// from starting.
 func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		t := time.NewTicker(e.opt.LockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lk.Refresh(ctx, e.opt.LockTTL); err != nil && ctx.Err() == nil {
-					e.Log.Warn("fill lock not renewed", "err", err)
-				}
-			}
+	k := &lockKeeper{}
+	every := e.opt.LockTTL / 3
+	k.mu.Lock() // k.t is read under it
+	defer k.mu.Unlock()
+	k.t = time.AfterFunc(every, func() {
+		k.mu.Lock()
+		if k.stopped {
+			k.mu.Unlock()
+			return
 		}
-	}()
-	return cancel
+		rctx, cancel := context.WithCancel(ctx)
+		k.cancel = cancel
+		k.mu.Unlock()
+		if err := lk.Refresh(rctx, e.opt.LockTTL); err != nil && rctx.Err() == nil {
+			e.Log.Warn("fill lock not renewed", "err", err)
+		}
+		cancel()
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		k.cancel = nil
+		if !k.stopped {
+			k.t.Reset(every)
+		}
+	})
+	return k.stop
+}
+
+// lockKeeper is one fill's lock renewals (keepLock).
+type lockKeeper struct {
+	t       *time.Timer
+	mu      sync.Mutex
+	stopped bool
+	cancel  context.CancelFunc // the renewal in flight
+}
+
+func (k *lockKeeper) stop() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stopped = true
+	if k.cancel != nil {
+		k.cancel()
+	}
+	k.t.Stop()
 }

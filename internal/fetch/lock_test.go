@@ -2,10 +2,12 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/state"
 )
 
 // A fill that raced another's commit serves that commit. Alone, the
@@ -51,5 +53,27 @@ func TestFailedFillFreesItsLock(t *testing.T) {
 	e.unlockFill(ctx, lk, f) // nothing stored
 	if _, err := e.State.TryLock(ctx, "fill:"+f.key, time.Minute); err != nil {
 		t.Fatalf("a failed fill's lock is still held: %v", err)
+	}
+}
+
+// A fill longer than the lock's TTL keeps its lock: keepLock renews it
+// until stopped, and not after.
+func TestKeepLockRenewsUntilStopped(t *testing.T) {
+	ctx := context.Background()
+	e, _, _ := newEngine(t)
+	e.opt.LockTTL = 300 * time.Millisecond
+	lk, err := e.State.TryLock(ctx, "fill:k", e.opt.LockTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := e.keepLock(ctx, lk)
+	time.Sleep(4 * e.opt.LockTTL)
+	if _, err := e.State.TryLock(ctx, "fill:k", time.Minute); !errors.Is(err, state.ErrLocked) {
+		t.Fatalf("after four TTLs of renewal the lock was free: %v", err)
+	}
+	stop()
+	time.Sleep(2 * e.opt.LockTTL)
+	if _, err := e.State.TryLock(ctx, "fill:k", time.Minute); err != nil {
+		t.Fatalf("renewed after stop: the lock was still held two TTLs later: %v", err)
 	}
 }

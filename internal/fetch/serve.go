@@ -190,6 +190,9 @@ func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache for
 // httpDate is an upstream's Last-Modified in http.TimeFormat, or "" when
 // it is no date.
 func httpDate(s string) string {
+	if s == "" {
+		return "" // the parse of nothing made three errors
+	}
 	t, err := http.ParseTime(s)
 	if err != nil {
 		return ""
