@@ -25,7 +25,7 @@ import (
 // which is what Alone promises. A path deleted stays "may be present":
 // only a rebuild forgets it.
 type knownKeys struct {
-	list func(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error)
+	list listFunc
 	log  *slog.Logger
 	base context.Context
 	seed maphash.Seed
@@ -62,7 +62,7 @@ const (
 	bloomProbes = 7
 )
 
-func newKnownKeys(base context.Context, list func(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error), log *slog.Logger) *knownKeys {
+func newKnownKeys(base context.Context, list listFunc, log *slog.Logger) *knownKeys {
 	return &knownKeys{list: list, log: log, base: base, seed: maphash.MakeSeed(), remotes: map[string]*remoteKeys{}}
 }
 
@@ -148,7 +148,12 @@ func (k *knownKeys) startBuild(remote string, r *remoteKeys) {
 // build reads the remote's keys and puts the new filter in place.
 func (k *knownKeys) build(remote string, r *remoteKeys) {
 	var hashes []uint64
-	err := k.scan(remote, func(path string) { hashes = append(hashes, maphash.String(k.seed, cacheKey(remote, path))) })
+	err := eachPage(k.base, k.list, remote, "", listPage, func(page []meta.Object) bool {
+		for _, o := range page {
+			hashes = append(hashes, maphash.String(k.seed, cacheKey(remote, o.Path)))
+		}
+		return true
+	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.building = false
@@ -168,23 +173,6 @@ func (k *knownKeys) build(remote string, r *remoteKeys) {
 	}
 	r.early = nil
 	r.ready.Store(b)
-}
-
-func (k *knownKeys) scan(remote string, each func(path string)) error {
-	after := ""
-	for {
-		objs, err := k.list(k.base, remote, "", after, listPage)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			each(o.Path)
-		}
-		if len(objs) < listPage {
-			return nil
-		}
-		after = objs[len(objs)-1].Path
-	}
 }
 
 // bloom is a Bloom filter safe for concurrent adds and lookups.

@@ -60,6 +60,26 @@ func (e *Engine) listedIn(ctx context.Context, remote string, entries []string) 
 	return out
 }
 
+// listFunc is ObjectStore.ListObjects.
+type listFunc func(ctx context.Context, remote, prefix, after string, limit int) ([]meta.Object, error)
+
+// eachPage lists remote's rows under prefix, size at a time in path
+// order, handing each page to each until a short page ends the listing
+// or each returns false.
+func eachPage(ctx context.Context, list listFunc, remote, prefix string, size int, each func([]meta.Object) bool) error {
+	after := ""
+	for {
+		page, err := list(ctx, remote, prefix, after, size)
+		if err != nil {
+			return err
+		}
+		if !each(page) || len(page) < size {
+			return nil
+		}
+		after = page[len(page)-1].Path
+	}
+}
+
 // cachedUnder lists the remote's cached objects under prefix (up to
 // listingMax), reusing a listing younger than listingTTL.
 func (e *Engine) cachedUnder(ctx context.Context, remote, prefix string) []meta.Object {
@@ -71,18 +91,13 @@ func (e *Engine) cachedUnder(ctx context.Context, remote, prefix string) []meta.
 		return l.objs
 	}
 	var objs []meta.Object
-	after := ""
-	for len(objs) < listingMax {
-		page, err := e.Objects.ListObjects(ctx, remote, prefix, after, listingPage)
-		if err != nil {
-			e.Log.Warn("cached indexes not listed", "remote", remote, "prefix", prefix, "err", err)
-			return nil
-		}
+	err := eachPage(ctx, e.Objects.ListObjects, remote, prefix, listingPage, func(page []meta.Object) bool {
 		objs = append(objs, page...)
-		if len(page) < listingPage {
-			break
-		}
-		after = page[len(page)-1].Path
+		return len(objs) < listingMax
+	})
+	if err != nil {
+		e.Log.Warn("cached indexes not listed", "remote", remote, "prefix", prefix, "err", err)
+		return nil
 	}
 	e.listings.mu.Lock()
 	if e.listings.m == nil || len(e.listings.m) >= 256 {
