@@ -169,6 +169,12 @@ func fillSet(dir string, i, n int) string {
 	return fmt.Sprintf("%s%d", dir, i+1)
 }
 
+// setPath is the path of object i of the directory dir (a set of the
+// corpus) on the proxy at base.
+func setPath(base, dir string) func(int) string {
+	return func(i int) string { return fmt.Sprintf("%s%s/%d", base, dir, i) }
+}
+
 // proxyRows runs the workloads side by side on nginx-cache (base nx) and
 // ArtifactAPI (base px, process pid).
 func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token string, sz sizes, dur time.Duration) {
@@ -179,27 +185,21 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	var hitN, hitP result
 	if run("small") {
 		// Small objects: filling them cold, then hits.
-		smallPath := func(base, dir string) func(int) string {
-			return func(i int) string { return fmt.Sprintf("%s%s/%d", base, dir, i) }
-		}
 		fillN, fillP := pr.fill(func(b string, i int) result {
-			return timed(func() { load(smallPath(b, fillSet("s", i, sz.fills)), small, 64, 0) })
+			return timed(func() { load(setPath(b, fillSet("s", i, sz.fills)), small, 64, 0) })
 		})
 		t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
-		hitN, hitP = pr.warm(func(b string) result { return load(smallPath(b, "s"), small, 64, dur) })
+		hitN, hitP = pr.warm(func(b string) result { return load(setPath(b, "s"), small, 64, dur) })
 		t.higher(fmt.Sprintf("warm hits, %d × 2 KB, 64 conns: req/s", small), hitN.reqs, hitP.reqs, "≥ 0.9×")
 		t.lower("same: p99 latency", hitN.p99, hitP.p99, "≤ 1.5×")
 	}
 
 	if run("many") {
 		// The large working set: the same at tens of thousands of objects.
-		manyPath := func(base, dir string) func(int) string {
-			return func(i int) string { return fmt.Sprintf("%s%s/%d", base, dir, i) }
-		}
 		var cpus []time.Duration
 		fillN, fillP := pr.fill(func(b string, i int) result {
 			c0 := cpuTime(pid)
-			r := timed(func() { load(manyPath(b, fillSet("m", i, sz.fills)), many, 64, 0) })
+			r := timed(func() { load(setPath(b, fillSet("m", i, sz.fills)), many, 64, 0) })
 			if b == px {
 				cpus = append(cpus, cpuTime(pid)-c0)
 			}
@@ -211,7 +211,7 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		slices.Sort(cpus)
 		cpu := cpus[len(cpus)/2]
 		t.note(fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB (median): %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many)))
-		manyN, manyP := pr.warm(func(b string) result { return load(manyPath(b, "m"), many, 64, dur) })
+		manyN, manyP := pr.warm(func(b string) result { return load(setPath(b, "m"), many, 64, dur) })
 		t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
 		t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
 		if hitP.reqs > 0 {
