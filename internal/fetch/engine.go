@@ -141,11 +141,11 @@ type Engine struct {
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill
-	fetching int                 // fills in inflight still receiving (see counted)
-	storing  chan struct{}       // a place per fill storing what its clients have (storeSlot)
-	gzipping chan struct{}       // a place per document being compressed (gzipLater)
-	plain    *sizedLRU[struct{}] // documents whose gzip copy came out no smaller
-	id       string              // tells this engine's invalidations from other replicas'
+	fetching int                   // fills in inflight still receiving (see counted)
+	storing  chan struct{}         // a place per fill storing what its clients have (storeSlot)
+	gzipping chan struct{}         // a place per document being compressed (gzipLater)
+	plain    *sizedCache[struct{}] // documents whose gzip copy came out no smaller
+	id       string                // tells this engine's invalidations from other replicas'
 	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
 	base  context.Context
@@ -187,7 +187,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
 		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		plain: newSizedLRU[struct{}](plainMax)}
+		plain: newSizedCache[struct{}](plainMax)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	if opt.Alone {
 		e.known = newKnownKeys(e.base, d.Objects.ListObjects, e.Log)

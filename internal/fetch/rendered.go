@@ -21,7 +21,7 @@ import (
 // the next start after a crash.
 type renderFiles struct {
 	parent string
-	kept   *sizedLRU[renderFile]
+	kept   *sizedCache[renderFile]
 
 	mu     sync.Mutex
 	dir    string
@@ -34,7 +34,7 @@ type renderFile struct {
 }
 
 func newRenderFiles(parent string, max int64) *renderFiles {
-	return &renderFiles{parent: parent, kept: newSizedLRU[renderFile](max)}
+	return &renderFiles{parent: parent, kept: newSizedCache[renderFile](max)}
 }
 
 // create makes a file for a new rendering.

@@ -92,9 +92,9 @@ func TestRenderingsKeptInMemoryOrFile(t *testing.T) {
 	}
 }
 
-// Past max bytes the least recently used rendering goes, file and all; a
-// request that had it open still reads it whole.
-func TestRenderFilesEvictLeastRecentlyUsed(t *testing.T) {
+// Past max bytes a rendering not used since the others were goes, file
+// and all; a request that had it open still reads it whole.
+func TestRenderFilesEvictUnused(t *testing.T) {
 	files := newRenderFiles(t.TempDir(), 250_000)
 	small := newSmallCache(400_000) // renderings over 50 KB go to files
 	docs := map[string][]byte{"a": randomBytes(100_000), "b": randomBytes(100_000), "c": randomBytes(100_000)}
