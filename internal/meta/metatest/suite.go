@@ -201,6 +201,32 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Fatalf("after prune %+v %v", pts, err)
 		}
 	})
+	t.Run("UsageOfManyObjects", func(t *testing.T) {
+		// More rows than a store may write in one transaction (SQLite
+		// writes the usage in chunks): every one is applied, once.
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		var usage []meta.Usage
+		for i := range 1500 {
+			p := fmt.Sprintf("u/%04d", i)
+			if err := s.PutObject(ctx, meta.Object{Remote: "r", Path: p, SHA256: sha(i), Size: 1, FetchedAt: now, LastAccess: now}); err != nil {
+				t.Fatal(err)
+			}
+			usage = append(usage, meta.Usage{Remote: "r", Path: p, Hits: int64(i%7 + 1), LastAccess: now.Add(time.Duration(i) * time.Second)})
+		}
+		if err := s.Record(ctx, meta.Batch{Usage: usage, Counters: map[string]meta.Counters{"r": {Hits: 5}}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, u := range usage {
+			o, err := s.GetObject(ctx, "r", u.Path)
+			if err != nil || o.Hits != u.Hits || !o.LastAccess.Equal(u.LastAccess) {
+				t.Fatalf("row %d: hits %d last access %v (%v), want %d %v", i, o.Hits, o.LastAccess, err, u.Hits, u.LastAccess)
+			}
+		}
+		if st, err := s.Stats(ctx); err != nil || st["r"].Hits != 5 {
+			t.Fatalf("counters written %d times over: %+v %v", st["r"].Hits/5, st["r"], err)
+		}
+	})
 	t.Run("TrafficSeries", func(t *testing.T) {
 		s := newStore(t)
 		step := time.Minute

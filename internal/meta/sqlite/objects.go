@@ -62,6 +62,10 @@ func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 		return nil
 	}
 	if w := batch[0]; len(batch) == 1 && (w.Blob == nil || w.Object == nil) {
+		if err := s.lockWriter(ctx); err != nil {
+			return err
+		}
+		defer s.unlockWriter()
 		return put(s.putStmt, s.blobStmt, w) // one statement: its own transaction
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -165,13 +169,23 @@ const trafficSQL = `INSERT INTO traffic (sec, remote, cache, requests, bytes, er
 	bytes = bytes + excluded.bytes, errors = errors + excluded.errors`
 
 // Record implements meta.Store.
+//
+// The usage goes in transactions of usageChunk rows: SQLite has one
+// writer, and 50,000 updates in one transaction held it for 300 ms, which
+// every fill committing meanwhile waited out. Between two chunks the
+// waiting fills commit. Rows written before a failure stay written: usage
+// is hit counts and times, and none is written twice.
 func (s *Store) Record(ctx context.Context, b meta.Batch) error {
+	usage := b.Usage
+	for len(usage) > usageChunk {
+		if err := s.recordUsage(ctx, usage[:usageChunk]); err != nil {
+			return err
+		}
+		usage = usage[usageChunk:]
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		usage := tx.StmtContext(ctx, s.usageStmt)
-		for _, u := range b.Usage {
-			if _, err := usage.ExecContext(ctx, u.Hits, nanos(u.LastAccess), u.Remote, u.Path); err != nil {
-				return fmt.Errorf("usage: %w", err)
-			}
+		if err := recordUsage(ctx, tx.StmtContext(ctx, s.usageStmt), usage); err != nil {
+			return err
 		}
 		for remote, c := range b.Counters {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO counters (remote, hits, misses, stale, revalidated, errors, bytes_served, bytes_fetched)
@@ -191,6 +205,22 @@ func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 		}
 		return nil
 	})
+}
+
+// usageChunk rows take SQLite about 5 ms to update.
+const usageChunk = 1000
+
+func (s *Store) recordUsage(ctx context.Context, usage []meta.Usage) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return recordUsage(ctx, tx.StmtContext(ctx, s.usageStmt), usage) })
+}
+
+func recordUsage(ctx context.Context, stmt *sql.Stmt, usage []meta.Usage) error {
+	for _, u := range usage {
+		if _, err := stmt.ExecContext(ctx, u.Hits, nanos(u.LastAccess), u.Remote, u.Path); err != nil {
+			return fmt.Errorf("usage: %w", err)
+		}
+	}
+	return nil
 }
 
 // Stats implements meta.Store.

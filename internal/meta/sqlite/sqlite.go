@@ -29,6 +29,12 @@ type Store struct {
 	usageStmt, trafficStmt *sql.Stmt
 	blobStmt               *sql.Stmt
 	writes                 group.Group[meta.Write]
+	// writer is held by this process's write transaction. Queued here,
+	// writers take turns in order; queued in SQLite's busy handler, they
+	// slept in growing steps (up to 100 ms) and whichever asked again
+	// first won, so a writer of many transactions in a row (the usage
+	// chunks) kept every fill out until it was done.
+	writer chan struct{}
 }
 
 // Open opens (creating and migrating) the database file at path.
@@ -50,8 +56,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
-	s := &Store{db: db}
-	s.writes.Write = s.putWrites
+	s := newStore(db)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -67,6 +72,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+func newStore(db *sql.DB) *Store {
+	s := &Store{db: db, writer: make(chan struct{}, 1)}
+	s.writes.Write = s.putWrites
+	return s
 }
 
 // Name implements meta.Store.
@@ -204,6 +215,10 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.lockWriter(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWriter()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -214,6 +229,17 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+func (s *Store) lockWriter(ctx context.Context) error {
+	select {
+	case s.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (s *Store) unlockWriter() { <-s.writer }
 
 func isUnique(err error) bool {
 	var se *sqlite.Error

@@ -42,7 +42,7 @@ func TestAccessLogBecomesTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &Store{db: db}
+	old := newStore(db)
 	all := migrations
 	migrations = metatest.Before(t, all, "CREATE TABLE traffic")
 	err = old.migrate(ctx)
