@@ -74,7 +74,7 @@ fmt:
 # Go benchmarks, then the side-by-side run against nginx proxy_cache (nginx
 # from Debian's packages, installed when missing), written to BENCHMARKS.md.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/ ./internal/events/ ./internal/meta/sqlite/ ./internal/format/npm/ ./internal/format/types/ ./internal/format/helm/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/server/ ./internal/events/ ./internal/fetch/ ./internal/meta/sqlite/ ./internal/format/npm/ ./internal/format/types/ ./internal/format/helm/
 	scripts/install-nginx.sh
 	scripts/install-clients.sh
 	$(GO) build -o bin/bench ./bench

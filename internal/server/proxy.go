@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,9 +222,15 @@ func asErr(p any) error {
 	return nil
 }
 
+// statusClasses are the metric's labels, made once rather than per request.
+var statusClasses = [...]string{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
 func statusClass(code int) string {
 	if code == 0 {
 		code = 200
 	}
-	return string(rune('0'+code/100)) + "xx"
+	if c := code / 100; c >= 0 && c < len(statusClasses) {
+		return statusClasses[c]
+	}
+	return strconv.Itoa(code/100) + "xx"
 }
