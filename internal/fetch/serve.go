@@ -108,7 +108,7 @@ func wholeHeaders(w http.ResponseWriter, obj meta.Object) {
 	h := w.Header()
 	h["Accept-Ranges"] = valBytes
 	lastModified(h, obj)
-	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	h["Content-Length"] = []string{strconv.FormatInt(obj.Size, 10)}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -177,11 +177,19 @@ func outcomeValue(o format.Outcome) []string {
 
 func (e *Engine) objectHeaders(w http.ResponseWriter, obj meta.Object, cache format.Outcome) {
 	h := w.Header()
-	setContentType(h, obj)
-	h.Set("ETag", `"sha256:`+obj.SHA256+`"`)
+	// One array holds this object's values, each header a capacity-1
+	// slice of it (so an Add copies): Header.Set made a slice apiece.
+	v := make([]string, 2, 3)
+	v[0], v[1] = `"sha256:`+obj.SHA256+`"`, obj.SHA256
+	h["Etag"], h["X-Checksum-Sha256"] = v[0:1:1], v[1:2:2]
+	if obj.ContentType == "" {
+		h["Content-Type"] = valOctet
+	} else {
+		v = append(v, obj.ContentType)
+		h["Content-Type"] = v[2:3:3]
+	}
 	h["X-Cache"] = outcomeValue(cache)
 	h["X-Artifact-Source"] = valCache
-	h.Set("X-Checksum-Sha256", obj.SHA256)
 	if cache == format.Hit && e.Events != nil {
 		e.Events.Publish(events.Event{Type: events.Hit, Remote: obj.Remote, Path: obj.Path, Size: obj.Size})
 	}
