@@ -31,7 +31,7 @@ func (s *Store) BlobSize(ctx context.Context, sha string) (int64, error) {
 
 // DeleteBlob implements meta.Store.
 func (s *Store) DeleteBlob(ctx context.Context, sha string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ?`, sha)
+	_, err := s.exec(ctx, `DELETE FROM blobs WHERE sha256 = ?`, sha)
 	return err
 }
 

@@ -18,7 +18,7 @@ func (s *Store) CreateRemote(ctx context.Context, r meta.Remote) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO remotes (name, package_type, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO remotes (name, package_type, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 		r.Name, r.PackageType, string(cfg), now.UnixNano(), now.UnixNano())
 	if isUnique(err) {
 		return fmt.Errorf("remote %q: %w", r.Name, meta.ErrExists)
@@ -78,11 +78,11 @@ func (s *Store) UpdateRemote(ctx context.Context, r meta.Remote) error {
 
 // DeleteRemote implements meta.Store.
 func (s *Store) DeleteRemote(ctx context.Context, name string) error {
-	return deleteByName(ctx, s.db, "remotes", "remote", name)
+	return s.deleteByName(ctx, "remotes", "remote", name)
 }
 
-func deleteByName(ctx context.Context, db *sql.DB, table, what, name string) error {
-	res, err := db.ExecContext(ctx, `DELETE FROM `+table+` WHERE name = ?`, name)
+func (s *Store) deleteByName(ctx context.Context, table, what, name string) error {
+	res, err := s.exec(ctx, `DELETE FROM `+table+` WHERE name = ?`, name)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Store) CreateVirtual(ctx context.Context, v meta.Virtual) error {
 		return err
 	}
 	now := time.Now().UnixNano()
-	_, err = s.db.ExecContext(ctx, `INSERT INTO virtuals (name, package_type, members, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO virtuals (name, package_type, members, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 		v.Name, v.PackageType, string(members), now, now)
 	if isUnique(err) {
 		return fmt.Errorf("virtual %q: %w", v.Name, meta.ErrExists)
@@ -153,7 +153,7 @@ func (s *Store) UpdateVirtual(ctx context.Context, v meta.Virtual) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE virtuals SET package_type = ?, members = ?, updated_at = ? WHERE name = ?`,
+	res, err := s.exec(ctx, `UPDATE virtuals SET package_type = ?, members = ?, updated_at = ? WHERE name = ?`,
 		v.PackageType, string(members), time.Now().UnixNano(), v.Name)
 	if err != nil {
 		return err
@@ -166,5 +166,5 @@ func (s *Store) UpdateVirtual(ctx context.Context, v meta.Virtual) error {
 
 // DeleteVirtual implements meta.Store.
 func (s *Store) DeleteVirtual(ctx context.Context, name string) error {
-	return deleteByName(ctx, s.db, "virtuals", "virtual", name)
+	return s.deleteByName(ctx, "virtuals", "virtual", name)
 }

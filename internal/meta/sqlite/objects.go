@@ -81,7 +81,7 @@ func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
 
 // TouchObject implements meta.Store.
 func (s *Store) TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE objects SET fetched_at = ?, expires_at = ? WHERE remote = ? AND path = ?`,
+	res, err := s.exec(ctx, `UPDATE objects SET fetched_at = ?, expires_at = ? WHERE remote = ? AND path = ?`,
 		nanos(fetched), nanos(expires), remote, path)
 	if err != nil {
 		return err
@@ -263,7 +263,7 @@ func (s *Store) Stats(ctx context.Context) (map[string]meta.RemoteStats, error) 
 
 // PruneTraffic implements meta.Store.
 func (s *Store) PruneTraffic(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM traffic WHERE sec < ?`, before.Unix())
+	res, err := s.exec(ctx, `DELETE FROM traffic WHERE sec < ?`, before.Unix())
 	if err != nil {
 		return 0, err
 	}

@@ -241,6 +241,15 @@ func (s *Store) lockWriter(ctx context.Context) error {
 
 func (s *Store) unlockWriter() { <-s.writer }
 
+// exec runs one writing statement, its own transaction, in its turn.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := s.lockWriter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.unlockWriter()
+	return s.db.ExecContext(ctx, query, args...)
+}
+
 func isUnique(err error) bool {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

@@ -14,7 +14,7 @@ func (s *Store) CreateToken(ctx context.Context, t meta.Token) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO tokens (name, hash, repos, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO tokens (name, hash, repos, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Name, t.Hash, string(repos), nanos(t.CreatedAt), nanos(t.ExpiresAt))
 	if isUnique(err) {
 		return fmt.Errorf("token %q: %w", t.Name, meta.ErrExists)
@@ -71,12 +71,12 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (meta.Token, error
 
 // DeleteToken implements meta.Store.
 func (s *Store) DeleteToken(ctx context.Context, name string) error {
-	return deleteByName(ctx, s.db, "tokens", "token", name)
+	return s.deleteByName(ctx, "tokens", "token", name)
 }
 
 // AppendAudit implements meta.Store.
 func (s *Store) AppendAudit(ctx context.Context, e meta.AuditEntry) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, actor, action, target, status, client) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO audit (at, actor, action, target, status, client) VALUES (?, ?, ?, ?, ?, ?)`,
 		nanos(e.Time), e.Actor, e.Action, e.Target, e.Status, e.Client)
 	return err
 }
