@@ -13,7 +13,7 @@ import (
 )
 
 // renderFiles keeps renderings of documents in files of a directory of
-// its own, least recently used out first once they pass max bytes. They
+// its own, evicted as sizedCache evicts once they pass max bytes. They
 // are derived from content-addressed blobs (the key names the blob), so
 // none is ever stale; the directory is made with the first file (a
 // server that never renders a large document leaves nothing in the spool

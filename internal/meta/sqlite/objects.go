@@ -178,7 +178,8 @@ const trafficSQL = `INSERT INTO traffic (sec, remote, cache, requests, bytes, er
 func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 	usage := b.Usage
 	for len(usage) > usageChunk {
-		if err := s.recordUsage(ctx, usage[:usageChunk]); err != nil {
+		chunk := usage[:usageChunk]
+		if err := s.tx(ctx, func(tx *sql.Tx) error { return recordUsage(ctx, tx.StmtContext(ctx, s.usageStmt), chunk) }); err != nil {
 			return err
 		}
 		usage = usage[usageChunk:]
@@ -209,10 +210,6 @@ func (s *Store) Record(ctx context.Context, b meta.Batch) error {
 
 // usageChunk rows take SQLite about 5 ms to update.
 const usageChunk = 1000
-
-func (s *Store) recordUsage(ctx context.Context, usage []meta.Usage) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return recordUsage(ctx, tx.StmtContext(ctx, s.usageStmt), usage) })
-}
 
 func recordUsage(ctx context.Context, stmt *sql.Stmt, usage []meta.Usage) error {
 	for _, u := range usage {
