@@ -15,10 +15,13 @@ import (
 // announcement is bounded by the ttl (a blob deleted meanwhile reads as a
 // miss, never as wrong bytes). Past the ttl an entry is still the last
 // known row, which serves hits while the database is unreachable.
+//
+// Past max rows the clock evicts those not hit since its hand last passed
+// them: a working set larger than the cache keeps its hot rows, where
+// dropping an arbitrary half at max emptied it of hot and cold alike.
 type objCache struct {
 	mu      sync.Mutex
-	entries map[string]cachedObj
-	max     int
+	entries clock[cachedObj] // each row of size 1: max is a count
 	ttl     time.Duration
 	// drops counts the drops of the keys hashing to each stripe, so a row
 	// read from the database before a drop of its key is not cached after
@@ -33,7 +36,7 @@ type cachedObj struct {
 }
 
 func newObjCache(max int, ttl time.Duration) *objCache {
-	return &objCache{entries: make(map[string]cachedObj), max: max, ttl: ttl, seed: maphash.MakeSeed()}
+	return &objCache{entries: newClock[cachedObj](int64(max)), ttl: ttl, seed: maphash.MakeSeed()}
 }
 
 func (c *objCache) stripe(key string) *uint64 {
@@ -61,7 +64,7 @@ func (c *objCache) putRead(key string, o meta.Object, gen uint64) {
 func (c *objCache) get(key string, now time.Time) (meta.Object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
+	e, ok := c.entries.get(key)
 	if !ok || now.Sub(e.added) > c.ttl {
 		return meta.Object{}, false
 	}
@@ -72,8 +75,11 @@ func (c *objCache) get(key string, now time.Time) (meta.Object, bool) {
 func (c *objCache) lastKnown(key string) (meta.Object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	return e.obj, ok
+	e, ok := c.entries.index[key]
+	if !ok {
+		return meta.Object{}, false
+	}
+	return e.val.obj, true
 }
 
 // put caches a row this replica has just written.
@@ -84,23 +90,17 @@ func (c *objCache) put(key string, o meta.Object) {
 }
 
 func (c *objCache) insert(key string, o meta.Object) {
-	if len(c.entries) >= c.max {
-		// Drop an arbitrary half: cheaper than LRU bookkeeping on every
-		// hit, and the rows are one query away.
-		n := 0
-		for k := range c.entries {
-			delete(c.entries, k)
-			if n++; n >= c.max/2 {
-				break
-			}
-		}
+	v := cachedObj{obj: o, added: time.Now()}
+	if e, ok := c.entries.index[key]; ok {
+		e.val = v // a newer row for the key: its place in the ring stays
+		return
 	}
-	c.entries[key] = cachedObj{obj: o, added: time.Now()}
+	c.entries.add(key, v, 1)
 }
 
 func (c *objCache) drop(key string) {
 	c.mu.Lock()
-	delete(c.entries, key)
+	c.entries.drop(key)
 	*c.stripe(key)++
 	c.mu.Unlock()
 }
@@ -115,9 +115,9 @@ func (c *objCache) dropAllStripes() {
 func (c *objCache) dropPrefix(prefix string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.entries {
+	for k, e := range c.entries.index {
 		if strings.HasPrefix(k, prefix) {
-			delete(c.entries, k)
+			c.entries.remove(e)
 		}
 	}
 	c.dropAllStripes()
@@ -125,7 +125,7 @@ func (c *objCache) dropPrefix(prefix string) {
 
 func (c *objCache) clear() {
 	c.mu.Lock()
-	clear(c.entries)
+	c.entries.reset()
 	c.dropAllStripes()
 	c.mu.Unlock()
 }

@@ -3,8 +3,10 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand"
 	"strings"
 	"sync"
 	"testing"
@@ -169,4 +171,79 @@ func TestWatchInvalidationsApplies(t *testing.T) {
 			t.Errorf("after %q: cached %q, want %q", c.msg, got, c.want)
 		}
 	}
+}
+
+// Past its size the row cache keeps the rows hit since they were last
+// looked at: a working set larger than the cache does not empty it of
+// its hot rows.
+func TestObjCacheKeepsHotRowsPastMax(t *testing.T) {
+	c := newObjCache(100, time.Hour)
+	hot := []string{"r\x00h0", "r\x00h1", "r\x00h2", "r\x00h3"}
+	for _, k := range hot {
+		c.put(k, meta.Object{Path: k})
+	}
+	for i := range 1000 {
+		c.put(fmt.Sprintf("r\x00cold%d", i), meta.Object{})
+		for _, k := range hot {
+			if o, ok := c.get(k, time.Now()); !ok || o.Path != k {
+				t.Fatalf("%q evicted after %d cold rows", k, i+1)
+			}
+		}
+		if n := len(c.entries.index); n > 100 {
+			t.Fatalf("%d rows cached, max 100", n)
+		}
+	}
+	checkRing(t, &c.entries)
+}
+
+// A newer row replaces the cached one in place; drops and clears take
+// rows out of the ring as well as the index.
+func TestObjCacheReplaceDropClear(t *testing.T) {
+	c := newObjCache(10, time.Hour)
+	c.put("r\x00a", meta.Object{SHA256: "1"})
+	c.put("r\x00a", meta.Object{SHA256: "2"})
+	if o, _ := c.get("r\x00a", time.Now()); o.SHA256 != "2" || len(c.entries.ring) != 1 {
+		t.Fatalf("got %q in %d entries, want the newer row alone", o.SHA256, len(c.entries.ring))
+	}
+	for _, k := range []string{"r\x00b", "s\x00a", "s\x00b"} {
+		c.put(k, meta.Object{})
+	}
+	c.drop("r\x00b")
+	c.dropPrefix("s\x00")
+	checkRing(t, &c.entries)
+	if _, ok := c.lastKnown("r\x00a"); !ok || len(c.entries.ring) != 1 {
+		t.Fatalf("%d entries left, want r/a alone", len(c.entries.ring))
+	}
+	c.clear()
+	checkRing(t, &c.entries)
+	if _, ok := c.lastKnown("r\x00a"); ok {
+		t.Fatal("row still known after clear")
+	}
+}
+
+// BenchmarkObjCacheLargeWorkingSet reads rows of 200,000 objects through
+// a row cache of 65,536, the hot ones more often (Zipf, s = 1.1, as
+// package popularity goes), caching each miss as a database read does; it
+// reports the share of reads the cache answered.
+func BenchmarkObjCacheLargeWorkingSet(b *testing.B) {
+	const n = 200000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = cacheKey("r", fmt.Sprintf("p/%d", i))
+	}
+	c := newObjCache(65536, time.Hour)
+	z := rand.NewZipf(rand.New(rand.NewSource(1)), 1.1, 1, n-1)
+	var hits, reads int
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		k := keys[z.Uint64()]
+		reads++
+		if _, ok := c.get(k, now); ok {
+			hits++
+			continue
+		}
+		c.put(k, meta.Object{})
+	}
+	b.ReportMetric(100*float64(hits)/float64(reads), "%hit")
 }

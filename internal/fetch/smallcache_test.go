@@ -75,7 +75,7 @@ func TestSizedCacheEvictsUnhitFirst(t *testing.T) {
 	if _, ok := c.get("a"); ok {
 		t.Fatal("a still there after drop")
 	}
-	checkRing(t, c)
+	checkRing(t, &c.clock)
 }
 
 // Under any mix of adds, hits and drops the cache stays within max and
@@ -97,10 +97,10 @@ func TestSizedCacheInvariants(t *testing.T) {
 			t.Fatalf("op %d: used %d > max %d", i, c.used, c.max)
 		}
 	}
-	checkRing(t, c)
+	checkRing(t, &c.clock)
 }
 
-func checkRing[V any](t *testing.T, c *sizedCache[V]) {
+func checkRing[V any](t *testing.T, c *clock[V]) {
 	t.Helper()
 	n := int64(0)
 	for i, e := range c.ring {
@@ -130,7 +130,7 @@ func TestSizedCacheKeepsHotKeys(t *testing.T) {
 			}
 		}
 	}
-	checkRing(t, c)
+	checkRing(t, &c.clock)
 }
 
 // BenchmarkSmallCacheGetLargeSet measures the memory cache's hit over a
