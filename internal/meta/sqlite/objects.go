@@ -47,6 +47,7 @@ func (s *Store) PutObjectBlob(ctx context.Context, o meta.Object, data []byte) e
 // putWrites writes a batch in one transaction; a fill's row comes after
 // its blob was written.
 func (s *Store) putWrites(ctx context.Context, batch []meta.Write) error {
+	defer s.wrote(2 * len(batch))
 	now := time.Now().UnixNano()
 	put := func(obj, blob *sql.Stmt, w meta.Write) error {
 		if w.Blob != nil {
@@ -176,6 +177,7 @@ const trafficSQL = `INSERT INTO traffic (sec, remote, cache, requests, bytes, er
 // waiting fills commit. Rows written before a failure stay written: usage
 // is hit counts and times, and none is written twice.
 func (s *Store) Record(ctx context.Context, b meta.Batch) error {
+	defer s.wrote(len(b.Usage) + len(b.Counters) + len(b.Traffic))
 	usage := b.Usage
 	for len(usage) > usageChunk {
 		chunk := usage[:usageChunk]

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -35,12 +37,22 @@ type Store struct {
 	// first won, so a writer of many transactions in a row (the usage
 	// chunks) kept every fill out until it was done.
 	writer chan struct{}
+	// The checkpointer's (checkpoint.go): the database file, rows
+	// written since the last checkpoint and how many start one, its
+	// wake-up, and its end (Close may be called twice).
+	path           string
+	unchecked      atomic.Int64
+	checkpointRows int64
+	kick           chan struct{}
+	stop, stopped  chan struct{}
+	stopOnce       sync.Once
 }
 
 // Open opens (creating and migrating) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", walFallbackPages), fmt.Sprintf("journal_size_limit(%d)", walLimitBytes)} {
 		q.Add("_pragma", p)
 	}
 	// Write transactions take the lock up front so two writers never
@@ -57,6 +69,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	s := newStore(db)
+	s.path = path
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -71,11 +84,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
 	}
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 0")
+	}
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		s.closeStmts()
+		db.Close()
+		return nil, fmt.Errorf("checkpoint connection: %w", err)
+	}
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	go s.checkpoints(conn)
 	return s, nil
 }
 
 func newStore(db *sql.DB) *Store {
-	s := &Store{db: db, writer: make(chan struct{}, 1)}
+	s := &Store{db: db, writer: make(chan struct{}, 1), kick: make(chan struct{}, 1), checkpointRows: checkpointRows}
 	s.writes.Write = s.putWrites
 	return s
 }
@@ -91,6 +118,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close implements meta.Store.
 func (s *Store) Close() error {
+	if s.stop != nil {
+		s.stopOnce.Do(func() { close(s.stop) })
+		<-s.stopped
+	}
 	s.closeStmts()
 	return s.db.Close()
 }
