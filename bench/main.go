@@ -113,7 +113,8 @@ func main() {
 	fill := func(f func(base string, i int) result) (result, result) { return turns(*fills, f) }
 	t := &table{}
 	if *proxies {
-		pr := pair{nx: nx, px: px, once: both, warm: warm, fill: fill, rows: regexp.MustCompile(*rows)}
+		pr := pair{nx: nx, px: px, once: both, warm: warm, fill: fill, rows: regexp.MustCompile(*rows),
+			wal: filepath.Join(work, "data", "artifactapi.db-wal")}
 		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB, *fills}, *dur)
 	}
 
@@ -152,6 +153,7 @@ type pair struct {
 	// set fillSet(dir, i, n).
 	fill func(f func(base string, i int) result) (result, result)
 	rows *regexp.Regexp // the sections to run
+	wal  string         // ArtifactAPI's SQLite WAL file (absent on PostgreSQL)
 }
 
 // sizes are the proxy table's corpus sizes; fills is the number of sets
@@ -197,11 +199,17 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	if run("many") {
 		// The large working set: the same at tens of thousands of objects.
 		var cpus []time.Duration
+		var wal int64
 		fillN, fillP := pr.fill(func(b string, i int) result {
 			c0 := cpuTime(pid)
+			var largest func() int64
+			if b == px {
+				largest = watchSize(pr.wal)
+			}
 			r := timed(func() { load(setPath(b, fillSet("m", i, sz.fills)), many, 64, 0) })
 			if b == px {
 				cpus = append(cpus, cpuTime(pid)-c0)
+				wal = max(wal, largest())
 			}
 			return r
 		})
@@ -211,6 +219,9 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		slices.Sort(cpus)
 		cpu := cpus[len(cpus)/2]
 		t.note(fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB (median): %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many)))
+		if wal > 0 {
+			t.note(fmt.Sprintf("ArtifactAPI's SQLite WAL during the fills: at most %.1f MB", float64(wal)/(1<<20)))
+		}
 		manyN, manyP := pr.warm(func(b string) result { return load(setPath(b, "m"), many, 64, dur) })
 		t.higher(fmt.Sprintf("warm hits, %d × 1 KB, 64 conns: req/s", many), manyN.reqs, manyP.reqs, "≥ 0.9×")
 		t.lower("same: p99 latency", manyN.p99, manyP.p99, "≤ 1.5×")
@@ -397,4 +408,28 @@ func check(err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// watchSize samples the size of the file at path every 10 ms until the
+// function it returns is called, which returns the largest seen (0 if the
+// file never existed).
+func watchSize(path string) func() int64 {
+	stop, done := make(chan struct{}), make(chan int64)
+	go func() {
+		var largest int64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if fi, err := os.Stat(path); err == nil {
+				largest = max(largest, fi.Size())
+			}
+			select {
+			case <-stop:
+				done <- largest
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 { close(stop); return <-done }
 }
