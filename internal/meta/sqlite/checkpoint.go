@@ -13,12 +13,12 @@ import (
 // holding every other writer's turn, and copied them that often. Further
 // apart, a page many fills dirty (an index leaf, a table's last page) is
 // copied once for all of them: 64 goroutines committing small fills into
-// 50,000 rows took 81.6 µs each with SQLite's checkpoints, 53.8 µs with
-// one every 16,000 pages. A passive checkpoint takes no writer's turn;
-// fills go on committing while it copies.
+// 50,000 rows took 73 to 75 µs each with SQLite's checkpoints, 48 to 49 µs
+// with these (BenchmarkFillCommits). A passive checkpoint takes no
+// writer's turn; fills go on committing while it copies.
 const (
 	// checkpointRows written (rows, blobs, usage) start a checkpoint:
-	// about 16,000 WAL pages (64 MB) of small fills.
+	// about 10,000 WAL pages (40 MB) of small fills.
 	checkpointRows = 5000
 	// checkpointIdle after a write with fewer rows, one starts anyway, so
 	// a quiet store's readers do not carry a long WAL.
