@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"os"
 	"time"
 )
@@ -47,7 +48,10 @@ func (s *Store) wrote(rows int) {
 // waits for a lock.
 func (s *Store) checkpoints(conn *sql.Conn) {
 	defer close(s.stopped)
-	defer conn.Close()
+	// Its busy_timeout of 0 must not go back to the pool with it: a writer
+	// given it would fail at once where it should wait. ErrBadConn makes
+	// database/sql close the connection instead.
+	defer conn.Raw(func(any) error { return driver.ErrBadConn })
 	ctx := context.Background()
 	t := time.NewTicker(checkpointIdle)
 	defer t.Stop()
