@@ -138,6 +138,7 @@ type Engine struct {
 	digests  parsedMaps[blob.Expect]
 	dates    parsedMaps[time.Time]
 	budgets  budgets
+	disk     freeReading
 	listings listings
 	mu       sync.Mutex
 	inflight map[string]*fill

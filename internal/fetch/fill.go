@@ -101,7 +101,7 @@ func (e *Engine) spaceLeft() error {
 	if e.opt.MinFree <= 0 || e.opt.FreeBytes == nil {
 		return nil
 	}
-	free, err := e.opt.FreeBytes()
+	free, err := e.disk.read(e.opt.FreeBytes)
 	if err != nil || free >= e.opt.MinFree {
 		return nil
 	}
