@@ -58,7 +58,9 @@ type Config struct {
 	// RowCacheTTL is how long a metadata row read from the database serves
 	// hits from memory (0: 1h with the in-process state store, 10m with
 	// Redis).
-	RowCacheTTL   time.Duration
+	RowCacheTTL time.Duration
+	// RowCacheRows bounds the metadata rows kept in memory for hits.
+	RowCacheRows  int
 	AccessLogDays int
 	// UpstreamAllowPrivate lets hosts an upstream chooses (redirects,
 	// files on other hosts, token realms) be private or loopback.
@@ -139,6 +141,7 @@ var Vars = [][3]string{
 	{"MINIO_SECURE", "false", "use TLS to S3"},
 	{"MINIO_REGION", "us-east-1", "S3 region"},
 	{"MEMORY_CACHE_SIZE", "64MB", "small objects and documents (up to 256 KiB each) kept in memory for hits (0 turns it off)"},
+	{"ROW_CACHE_ROWS", "65536", "metadata rows kept in memory for hits (about 0.5 KB each; at least 1024)"},
 	{"ROW_CACHE_TTL", "", "how long a metadata row serves hits from memory (default 1h embedded, 10m with Redis)"},
 	{"BLOB_CACHE_SIZE", "1GB", "local copy of hot S3 blobs in DATA_DIR/blobcache (0 turns it off)"},
 	{"INLINE_BLOB_MAX", "16KB", "blobs up to this size are kept in the metadata database, not as files or S3 objects (0 turns it off)"},
@@ -243,6 +246,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.MemoryCacheSize, err = byteSize(get("MEMORY_CACHE_SIZE", "64MB")); err != nil {
 		return nil, fmt.Errorf("MEMORY_CACHE_SIZE=%q: %v", getenv("MEMORY_CACHE_SIZE"), err)
+	}
+	if c.RowCacheRows, err = strconv.Atoi(get("ROW_CACHE_ROWS", "65536")); err != nil || c.RowCacheRows < 1024 {
+		return nil, fmt.Errorf("ROW_CACHE_ROWS=%q: want a whole number >= 1024", getenv("ROW_CACHE_ROWS"))
 	}
 	if get("ROW_CACHE_TTL", "") != "" {
 		if c.RowCacheTTL, err = duration(get, "ROW_CACHE_TTL", ""); err != nil {

@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if c.ListenAddr != ":8000" || c.DataDir != "./data" || c.DBDriver != "sqlite" || c.StorageDriver != "fs" || c.StateDriver != "memory" {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if c.Postgres.Port != "5432" || c.S3.Bucket != "artifacts" || c.AccessLogDays != 30 {
+	if c.Postgres.Port != "5432" || c.S3.Bucket != "artifacts" || c.AccessLogDays != 30 || c.RowCacheRows != 65536 {
 		t.Fatalf("backend defaults: %+v", c)
 	}
 }
@@ -25,7 +25,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	for name, val := range map[string]string{
 		"DB_DRIVER": "mysql", "STORAGE_DRIVER": "gcs", "STATE_DRIVER": "etcd", "LISTEN_ADDR": "8000",
 		"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "PUBLIC_URL": "ftp://x", "ADMIN_TOKEN": "short",
-		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never", "SECRETS_KEY": "short", "CACHE_MAX_SIZE": "lots", "CACHE_MIN_FREE": "-1", "JANITOR_INTERVAL": "0s", "CLIENT_IDLE_TIMEOUT": "forever",
+		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never", "SECRETS_KEY": "short", "CACHE_MAX_SIZE": "lots", "CACHE_MIN_FREE": "-1", "JANITOR_INTERVAL": "0s", "CLIENT_IDLE_TIMEOUT": "forever", "ROW_CACHE_ROWS": "100",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.HasPrefix(err.Error(), name+"=") && !strings.HasPrefix(err.Error(), name+":") {

@@ -103,6 +103,8 @@ type Options struct {
 	// from another replica can cost; a single process (the embedded
 	// state store) misses none and can keep rows for long.
 	RowTTL time.Duration
+	// RowCacheRows bounds the rows kept in memory (default 65,536).
+	RowCacheRows int
 	// MemoryCache bounds the small objects kept in memory for hits
 	// (default 64 MiB; negative: none).
 	MemoryCache int64
@@ -174,6 +176,9 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.RowTTL == 0 {
 		opt.RowTTL = 2 * time.Second
 	}
+	if opt.RowCacheRows == 0 {
+		opt.RowCacheRows = 65536
+	}
 	if opt.MaxFills == 0 {
 		opt.MaxFills = 64
 	}
@@ -186,7 +191,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	if opt.Client == nil {
 		opt.Client = NewClient(false)
 	}
-	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(65536, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
+	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(opt.RowCacheRows, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
 		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 		plain: newSizedCache[struct{}](plainMax)}
 	e.base, e.stop = context.WithCancel(context.Background())

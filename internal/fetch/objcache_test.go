@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
+	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/state/memory"
 )
 
@@ -246,4 +247,17 @@ func BenchmarkObjCacheLargeWorkingSet(b *testing.B) {
 		c.put(k, meta.Object{})
 	}
 	b.ReportMetric(100*float64(hits)/float64(reads), "%hit")
+}
+
+func TestRowCacheSizeIsConfigured(t *testing.T) {
+	for _, tc := range []struct{ set, want int }{{0, 65536}, {2048, 2048}} {
+		e, err := New(Deps{Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{RowCacheRows: tc.set, SpoolDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.rows.entries.max; got != int64(tc.want) {
+			t.Errorf("RowCacheRows %d: row cache bound %d, want %d", tc.set, got, tc.want)
+		}
+		e.Close()
+	}
 }

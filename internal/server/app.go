@@ -137,7 +137,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, version str
 		Events: bus, Metrics: m, Log: log, UserAgent: "artifactapi/" + version},
 		fetch.Options{SpoolDir: filepath.Join(cfg.DataDir, "spool"), FillTimeout: cfg.FillTimeout, IdleTimeout: cfg.IdleTimeout, LockTTL: cfg.FillLockTTL,
 			Client: fetch.NewClient(cfg.UpstreamAllowPrivate), MaxFills: cfg.MaxFills, AbandonAfter: cfg.AbandonAfter, ClientIdle: cfg.ClientIdle,
-			MinFree: cfg.CacheMinFree, FreeBytes: free, RowTTL: rowTTL(cfg), MemoryCache: memoryCache(cfg),
+			MinFree: cfg.CacheMinFree, FreeBytes: free, RowTTL: rowTTL(cfg), RowCacheRows: cfg.RowCacheRows, MemoryCache: memoryCache(cfg),
 			Alone: cfg.StateDriver == "memory"})
 	if err != nil {
 		a.Close()
