@@ -241,14 +241,14 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.AbandonAfter, err = duration(get, "FILL_ABANDON_AFTER", "10s"); err != nil {
 		return nil, err
 	}
-	if c.MaxFills, err = strconv.Atoi(get("MAX_FILLS", "64")); err != nil || c.MaxFills < 1 {
-		return nil, fmt.Errorf("MAX_FILLS=%q: want a whole number >= 1", getenv("MAX_FILLS"))
+	if c.MaxFills, err = wholeNumber(get, "MAX_FILLS", "64", 1); err != nil {
+		return nil, err
 	}
 	if c.MemoryCacheSize, err = byteSize(get("MEMORY_CACHE_SIZE", "64MB")); err != nil {
 		return nil, fmt.Errorf("MEMORY_CACHE_SIZE=%q: %v", getenv("MEMORY_CACHE_SIZE"), err)
 	}
-	if c.RowCacheRows, err = strconv.Atoi(get("ROW_CACHE_ROWS", "65536")); err != nil || c.RowCacheRows < 1024 {
-		return nil, fmt.Errorf("ROW_CACHE_ROWS=%q: want a whole number >= 1024", getenv("ROW_CACHE_ROWS"))
+	if c.RowCacheRows, err = wholeNumber(get, "ROW_CACHE_ROWS", "65536", 1024); err != nil {
+		return nil, err
 	}
 	if get("ROW_CACHE_TTL", "") != "" {
 		if c.RowCacheTTL, err = duration(get, "ROW_CACHE_TTL", ""); err != nil {
@@ -261,8 +261,8 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.InlineBlobMax, err = byteSize(get("INLINE_BLOB_MAX", "16KB")); err != nil || c.InlineBlobMax > 1<<20 {
 		return nil, fmt.Errorf("INLINE_BLOB_MAX=%q: want a size of at most 1MB (%v)", getenv("INLINE_BLOB_MAX"), err)
 	}
-	if c.AccessLogDays, err = strconv.Atoi(get("ACCESS_LOG_DAYS", "30")); err != nil || c.AccessLogDays < 1 {
-		return nil, fmt.Errorf("ACCESS_LOG_DAYS=%q: want a whole number of days >= 1", getenv("ACCESS_LOG_DAYS"))
+	if c.AccessLogDays, err = wholeNumber(get, "ACCESS_LOG_DAYS", "30", 1); err != nil {
+		return nil, err
 	}
 	if c.Postgres.URL != "" {
 		if u, err := url.Parse(c.Postgres.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -303,6 +303,15 @@ func duration(get func(k, def string) string, name, def string) (time.Duration, 
 		return 0, fmt.Errorf("%s=%q: want a positive duration such as 30s or 5m", name, v)
 	}
 	return d, nil
+}
+
+func wholeNumber(get func(k, def string) string, name, def string, least int) (int, error) {
+	v := get(name, def)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		return 0, fmt.Errorf("%s=%q: want a whole number >= %d", name, v, least)
+	}
+	return n, nil
 }
 
 // Env is os.Getenv.
