@@ -110,10 +110,9 @@ func main() {
 	warm := func(f func(base string) result) (result, result) {
 		return turns(max(*repeat, 1), func(b string, _ int) result { return f(b) })
 	}
-	fill := func(f func(base string, i int) result) (result, result) { return turns(*fills, f) }
 	t := &table{}
 	if *proxies {
-		pr := pair{nx: nx, px: px, once: both, warm: warm, fill: fill, turns: turns, rows: regexp.MustCompile(*rows),
+		pr := pair{nx: nx, px: px, once: both, warm: warm, turns: turns, rows: regexp.MustCompile(*rows),
 			wal: filepath.Join(work, "data", "artifactapi.db-wal")}
 		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB, *fills}, *dur)
 	}
@@ -149,11 +148,9 @@ func main() {
 type pair struct {
 	nx, px     string
 	once, warm func(f func(base string) result) (result, result)
-	// fill is once repeated on fresh objects: f's run i of n fills the
-	// set fillSet(dir, i, n).
-	fill func(f func(base string, i int) result) (result, result)
 	// turns runs f's n runs on each proxy, taking turns at going first,
-	// and reports each one's median.
+	// and reports each one's median: a cold fill's run i of n fills the
+	// set fillSet(dir, i, n).
 	turns func(n int, f func(base string, i int) result) (result, result)
 	rows  *regexp.Regexp // the sections to run
 	wal   string         // ArtifactAPI's SQLite WAL file (absent on PostgreSQL)
@@ -194,7 +191,7 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	var hitN, hitP result
 	if run("small") {
 		// Small objects: filling them cold, then hits.
-		fillN, fillP := pr.fill(func(b string, i int) result {
+		fillN, fillP := pr.turns(sz.fills, func(b string, i int) result {
 			return timed(func() { load(setPath(b, fillSet("s", i, sz.fills)), small, 64, 0) })
 		})
 		t.lower(fmt.Sprintf("filling %d × 2 KB cold, 64 conns: s", small), fillN.wall, fillP.wall, "≤ 2×")
@@ -207,7 +204,7 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		// The large working set: the same at tens of thousands of objects.
 		var cpus []time.Duration
 		var wal int64
-		fillN, fillP := pr.fill(func(b string, i int) result {
+		fillN, fillP := pr.turns(sz.fills, func(b string, i int) result {
 			c0 := cpuTime(pid)
 			var largest func() int64
 			if b == px {
