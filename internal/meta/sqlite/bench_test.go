@@ -106,3 +106,18 @@ func BenchmarkFillDuringUsageWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(worst.Microseconds())/1000, "ms-slowest-fill")
 }
+
+// BenchmarkFillCommitsSerial is BenchmarkFillCommits one fill at a time,
+// as a client that asks for one file after another (go mod download,
+// pip) makes them: no other fill shares a transaction.
+func BenchmarkFillCommitsSerial(b *testing.B) {
+	s, fill := filledStore(b)
+	defer s.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := fill(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
