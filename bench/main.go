@@ -269,7 +269,10 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		// across the runs of one day.
 		var most [2]float64 // origin requests for one object, at most
 		herdN, herdP := pr.turns(herds, func(b string, i int) result {
-			who := map[bool]int{true: 0, false: 1}[b == nx]
+			who := 0 // nginx-cache's; 1 is ArtifactAPI's
+			if b == px {
+				who = 1
+			}
 			name := fmt.Sprintf("herd-%c%d", "np"[who], i)
 			r := timed(func() { load(func(int) string { return b + name }, 50, 50, 0) })
 			most[who] = max(most[who], float64(origin.requests("/"+name)))

@@ -114,7 +114,6 @@ func BenchmarkFillCommitsSerial(b *testing.B) {
 	s, fill := filledStore(b)
 	defer s.Close()
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
 		if err := fill(); err != nil {
 			b.Fatal(err)
