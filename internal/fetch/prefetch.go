@@ -6,7 +6,9 @@ import "context"
 // (format.Prefetcher), unless it is cached, refused by the remote's
 // patterns or policy, or being filled already. It runs as one of the
 // engine's fills, so Close waits for it; it takes at most half of
-// MaxFills, leaving the rest to clients.
+// MaxFills, leaving the rest to clients. No client waits for a prefetch,
+// so none starts while the upstream's rate limit is nearly spent: what is
+// left of it is for what clients ask.
 func (e *Engine) prefetch(f *fill) {
 	p := f.rem.Type.Prefetcher
 	if p == nil {
@@ -18,6 +20,9 @@ func (e *Engine) prefetch(f *fill) {
 	}
 	rem := f.rem
 	e.fills.Go(func() {
+		if e.budgetLow(e.base, rem.Name) {
+			return
+		}
 		for _, path := range next {
 			ctx, cancel := context.WithTimeout(e.base, e.opt.LockTTL)
 			c, err := e.cached(ctx, rem, path)

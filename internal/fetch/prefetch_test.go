@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,5 +170,46 @@ func TestPrefetchedServedWhileStored(t *testing.T) {
 	}
 	if n := up.asked("/x.b"); n != 1 {
 		t.Fatalf("upstream asked for x.b %d times, want 1", n)
+	}
+}
+
+// While the upstream says its rate limit is nearly spent, a fill starts
+// no prefetch: what is left goes to what clients ask. Once it recovers,
+// prefetches start again.
+func TestNoPrefetchWhileBudgetLow(t *testing.T) {
+	var remaining atomic.Int64
+	remaining.Store(3) // of 100: low (at most 5%)
+	up := newCountingUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "100")
+		w.Header().Set("X-RateLimit-Remaining", strconv.FormatInt(remaining.Load(), 10))
+		w.Write([]byte("bytes of " + r.URL.Path))
+	})
+	e, ms, _ := newEngine(t)
+	rem, err := registry.Compile(meta.Remote{Name: "n", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(nextType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		if _, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, ""); err != nil || w.Body.String() != "bytes of /"+path {
+			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
+		}
+		e.fills.Wait()
+	}
+	stored := func(path string) bool {
+		_, err := ms.GetObject(context.Background(), "n", path)
+		return err == nil
+	}
+	get("first.b") // names nothing next; tells the engine the budget
+	get("m.a")
+	if stored("m.b") || up.asked("/m.b") != 0 {
+		t.Fatalf("m.b prefetched on a low budget (asked %d times)", up.asked("/m.b"))
+	}
+	remaining.Store(90)
+	get("second.b")
+	get("n.a")
+	if !stored("n.b") || up.asked("/n.b") != 1 {
+		t.Fatalf("n.b not prefetched once the budget recovered (asked %d times)", up.asked("/n.b"))
 	}
 }
