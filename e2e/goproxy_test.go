@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,13 +70,39 @@ func TestGoModDownloadThroughProxy(t *testing.T) {
 	tree := t.TempDir()
 	goproxyTree(t, tree, "example.test/m", "v1.0.0")
 	goproxyTree(t, tree, "example.test/Upper", "v1.2.0") // case-encoded as !upper
-	up := httptest.NewServer(http.FileServer(http.Dir(tree)))
+	var mu sync.Mutex
+	asked := map[string]int{}
+	files := http.FileServer(http.Dir(tree))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, ".info") {
+			// The prefetches start alongside this request: the client
+			// cannot ask for the .zip before they do.
+			time.Sleep(100 * time.Millisecond)
+		}
+		files.ServeHTTP(w, r)
+	}))
 	defer up.Close()
 	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
 	createRemote(t, p, map[string]any{"name": "gomod", "package_type": "goproxy", "base_url": up.URL})
 	proxy := p.url + "/api/v1/remote/gomod"
 
+	// The .info's fill prefetches the .mod and the .zip the go command
+	// asks for next: each is fetched once, the client joining the fill.
 	goDownload(t, proxy, "off", "example.test/m@v1.0.0")
+	mu.Lock()
+	for _, ext := range []string{"info", "mod", "zip"} {
+		if n := asked["/example.test/m/@v/v1.0.0."+ext]; n != 1 {
+			t.Errorf("upstream asked for the .%s %d times, want 1", ext, n)
+		}
+	}
+	mu.Unlock()
+	_, out := p.do("GET", "/metrics", token, nil)
+	if got := regexp.MustCompile(`artifactapi_prefetches_total\{remote="gomod"\} \d+`).Find(out); string(got) != `artifactapi_prefetches_total{remote="gomod"} 2` {
+		t.Errorf("metrics: %q, want the .mod and the .zip counted as prefetches", got)
+	}
 	goDownload(t, proxy, "off", "example.test/Upper@v1.2.0")
 	// A module the upstream does not have is a 404, so the go command falls
 	// through a GOPROXY list to the next entry.

@@ -97,12 +97,13 @@ func Parse(p string) (kind Kind, version string, err error) {
 	return kind, version, nil
 }
 
-// Next implements format.Prefetcher: the go command reads a version's
-// go.mod right after its .info (go mod download, go get), one module
-// after another, so a cold run waited for two upstream round trips per
-// module in turn. The .mod of a canonical version is small and immutable;
-// a .zip is not prefetched, as most modules of a build's graph are only
-// ever read for their go.mod.
+// Next implements format.Prefetcher. A .info of a canonical version is
+// what go mod download and go get ask first of each module, and they go
+// on to its .mod at once and to its .zip once the graph is read, one
+// module after another: a cold run waited for an upstream round trip per
+// file in turn. So the .info names both, as Athens fetches all three of a
+// version together. A .mod alone names nothing: a build reads the go.mod
+// of every module in its graph and the source of few of them.
 func (Type) Next(path string) []string {
 	kind, version, err := Parse(path)
 	if err != nil || kind != Info {
@@ -111,7 +112,8 @@ func (Type) Next(path string) []string {
 	if !canonical(version) {
 		return nil
 	}
-	return []string{strings.TrimSuffix(path, ".info") + ".mod"}
+	base := strings.TrimSuffix(path, ".info")
+	return []string{base + ".mod", base + ".zip"}
 }
 
 // canonical reports whether a case-encoded version is a canonical
