@@ -10,7 +10,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,15 +167,17 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 		u := "http://" + origin + "/" + base
 		return workload{name: name, typ: typ, target: target, bin: bin, upstream: u, direct: u, via: viaAPI, run: run}
 	}
+	goDownload := func(base string) error {
+		args := []string{"mod", "download", "-json"}
+		for i := range 50 {
+			args = append(args, fmt.Sprintf("bench.test/m%02d@v1.0.0", i))
+		}
+		tmp := mustTemp()
+		return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
+	}
 	clients := []workload{
-		local("`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", "go", func(base string) error {
-			args := []string{"mod", "download", "-json"}
-			for i := range 50 {
-				args = append(args, fmt.Sprintf("bench.test/m%02d@v1.0.0", i))
-			}
-			tmp := mustTemp()
-			return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
-		}),
+		local("`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", "go", goDownload),
+
 		local("`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", "npm", func(base string) error {
 			return npmInstall(base, "app")
 		}),
@@ -197,6 +202,13 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 			}
 			return nil
 		}),
+	}
+	if match.MatchString("away") {
+		far, stop := farOrigin(origin, originRTT)
+		defer stop()
+		u := far + "/go"
+		clients = append(clients, workload{name: fmt.Sprintf("`go mod download` of 50 module versions, origin %s away", originRTT), typ: "goproxy",
+			target: "– / –", bin: "go", upstream: u, direct: u, via: viaAPI, run: goDownload})
 	}
 	// These two start or reach something of their own: only when asked.
 	if match.MatchString("skopeo") {
@@ -287,6 +299,25 @@ func realNPMClient(via func(string) string) (workload, bool) {
 	pkgs := []string{"vite", "react", "react-dom", "@vitejs/plugin-react", "typescript", "vitest"}
 	return workload{name: "`npm install " + strings.Join(pkgs, " ") + "` from the real npm registry", typ: "npm", target: "≤ 1.1× / –", bin: "npm",
 		upstream: upstream, direct: upstream, via: via, run: func(base string) error { return npmInstall(base, pkgs...) }}, true
+}
+
+// originRTT is the round trip farOrigin adds: a registry in another
+// region or across the internet, where the loopback origin has none.
+const originRTT = 20 * time.Millisecond
+
+// farOrigin is the bench's origin behind rtt more per request, as a
+// client on the far side of a WAN sees it: what a cold proxy's misses
+// cost when each waits for the upstream, and what its prefetches save.
+func farOrigin(origin string, rtt time.Duration) (base string, stop func()) {
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: origin})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(rtt)
+		rp.ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }
 }
 
 // mustTemp is a new directory for one client run. It is removed with the
