@@ -11,8 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // wheel builds a pure-Python wheel of name (normalised, e.g. demo-pkg).
@@ -106,5 +109,62 @@ func TestPipThroughProxy(t *testing.T) {
 		}
 		install(simple)
 		install(p.url + "/api/v1/virtual/python/simple/")
+	}
+}
+
+// pip reads a version's PEP 658 metadata while it resolves and downloads
+// the file after: the metadata's fill prefetches the file, which pip's
+// download then joins or hits. Each is fetched once.
+func TestPipMetadataPrefetchesItsFile(t *testing.T) {
+	python := needClient(t, "python3")
+	file, data := wheel("demo-pkg", "1.0.0")
+	metadata := []byte("Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0.0\n")
+	var mu sync.Mutex
+	asked := map[string]int{}
+	filesHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/packages/" + file + ".metadata":
+			// The prefetch starts alongside this request: pip cannot ask
+			// for the wheel before it does.
+			time.Sleep(100 * time.Millisecond)
+			w.Write(metadata)
+		case "/packages/" + file:
+			w.Write(data)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer filesHost.Close()
+	index := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/simple/demo-pkg/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><body><a href=\"%s/packages/%s#sha256=%x\" data-dist-info-metadata=\"sha256=%x\" data-core-metadata=\"sha256=%x\">%s</a></body></html>\n",
+			filesHost.URL, file, sha256.Sum256(data), sha256.Sum256(metadata), sha256.Sum256(metadata), file)
+	}))
+	defer index.Close()
+	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
+	createRemote(t, p, map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL})
+
+	dl := t.TempDir()
+	pip(t, python, "download", "--no-deps", "--index-url", p.url+"/api/v1/remote/pypi/simple/", "-d", dl, "demo-pkg==1.0.0")
+	if got, err := os.ReadFile(filepath.Join(dl, file)); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("pip download: %v", err)
+	}
+	mu.Lock()
+	for _, f := range []string{file + ".metadata", file} {
+		if n := asked["/packages/"+f]; n != 1 {
+			t.Errorf("upstream asked for %s %d times, want 1", f, n)
+		}
+	}
+	mu.Unlock()
+	_, out := p.do("GET", "/metrics", token, nil)
+	if got := regexp.MustCompile(`artifactapi_prefetches_total\{remote="pypi"\} \d+`).Find(out); string(got) != `artifactapi_prefetches_total{remote="pypi"} 1` {
+		t.Errorf("metrics: %q, want the wheel counted as a prefetch", got)
 	}
 }

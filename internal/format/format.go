@@ -87,10 +87,11 @@ type HeadRevalidator interface {
 }
 
 // Prefetcher is implemented by types whose clients ask for known files
-// right after another (the go command: a version's .mod and .zip after
-// its .info). As a first fill of path asks its upstream, the engine fills
-// what Next names alongside, in the background, unless it is cached: the
-// client's next request finds it stored or joins its fill under way.
+// soon after another (the go command: a version's .mod and .zip after its
+// .info; pip: a file after its PEP 658 metadata). As a first fill of
+// path asks its upstream, the engine fills what Next names alongside, in
+// the background, unless it is cached: the client's next request finds it
+// stored or joins its fill under way.
 type Prefetcher interface {
 	Next(path string) []string
 }

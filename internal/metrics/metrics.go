@@ -53,7 +53,7 @@ func New() *Metrics {
 			Name: "artifactapi_fill_waiters", Help: "Clients streaming from a fill in progress.",
 		}),
 		Prefetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "artifactapi_prefetches_total", Help: "Fills started in the background for a file clients ask for next (a Go module's .mod and .zip after its .info), by remote.",
+			Name: "artifactapi_prefetches_total", Help: "Fills started in the background for a file clients ask for next (a Go module's .mod and .zip after its .info, a Python file after its PEP 658 metadata), by remote.",
 		}, []string{"remote"}),
 		BudgetRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "artifactapi_upstream_ratelimit_remaining", Help: "Requests left in the upstream's rate limit, as it last said (ratelimit-remaining).",

@@ -87,6 +87,20 @@ func isDist(p string) bool {
 	return false
 }
 
+// Next implements format.Prefetcher. pip reads the PEP 658 metadata of
+// the version it settles on for each requirement while it resolves, and
+// downloads that version's file only once every requirement is resolved,
+// one file after another: through a cold remote each download waited for
+// its own upstream round trip. A backtracking resolver reads metadata of
+// versions it then drops; a large file of those that no client joins is
+// abandoned as any fill its clients left.
+func (Type) Next(p string) []string {
+	if f, ok := strings.CutSuffix(p, ".metadata"); ok && isDist(f) && !strings.HasSuffix(f, ".metadata") {
+		return []string{f}
+	}
+	return nil
+}
+
 // Classify implements format.Type: project pages are indexes that change
 // (stored per representation); distribution files do not change and are
 // listed on their project's page; a file on another host is fetched only

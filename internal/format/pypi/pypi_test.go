@@ -107,3 +107,19 @@ func FuzzRewriteHTML(f *testing.F) {
 		}
 	})
 }
+
+func TestNext(t *testing.T) {
+	for p, want := range map[string]string{
+		"packages/demo_pkg-1.0-py3-none-any.whl.metadata":          "packages/demo_pkg-1.0-py3-none-any.whl",
+		"_ext/files.example/p/demo_pkg-1.0.tar.gz.metadata":        "_ext/files.example/p/demo_pkg-1.0.tar.gz",
+		"packages/demo_pkg-1.0-py3-none-any.whl":                   "",
+		"packages/notes.metadata":                                  "",
+		"packages/demo_pkg-1.0-py3-none-any.whl.metadata.metadata": "",
+		"simple/demo-pkg/#html":                                    "",
+	} {
+		got := Type{}.Next(p)
+		if want == "" && len(got) != 0 || want != "" && (len(got) != 1 || got[0] != want) {
+			t.Errorf("Next(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
