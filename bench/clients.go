@@ -58,10 +58,14 @@ func clientCorpus(files, origin string) {
 	npmPackage(files, origin, "app", deps)
 	for i := range 30 {
 		name := fmt.Sprintf("benchpkg%02d", i)
-		file, data := benchWheel(name, "1.0.0")
+		file, data, metadata := benchWheel(name, "1.0.0")
 		writeAt(filepath.Join(files, "pypic", "packages", file), data)
+		// PyPI serves every wheel's metadata apart (PEP 658), and pip reads
+		// it while it resolves, before it downloads the wheel.
+		writeAt(filepath.Join(files, "pypic", "packages", file+".metadata"), metadata)
 		writeAt(filepath.Join(files, "pypic", "simple", name, "index.html"),
-			fmt.Appendf(nil, "<!DOCTYPE html><html><body><a href=\"../../packages/%s#sha256=%x\">%s</a></body></html>\n", file, sha256.Sum256(data), file))
+			fmt.Appendf(nil, "<!DOCTYPE html><html><body><a href=\"../../packages/%s#sha256=%x\" data-dist-info-metadata=\"sha256=%[3]x\" data-core-metadata=\"sha256=%[3]x\">%[1]s</a></body></html>\n",
+				file, sha256.Sum256(data), sha256.Sum256(metadata)))
 	}
 	var idx bytes.Buffer
 	idx.WriteString("apiVersion: v1\nentries:\n")
@@ -125,7 +129,7 @@ func targz(files map[string]string) []byte {
 }
 
 // benchWheel is a minimal pure-Python wheel.
-func benchWheel(name, version string) (string, []byte) {
+func benchWheel(name, version string) (file string, data, metadata []byte) {
 	info := name + "-" + version + ".dist-info/"
 	files := map[string]string{name + "/__init__.py": "", info + "METADATA": "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n",
 		info + "WHEEL": "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
@@ -142,7 +146,7 @@ func benchWheel(name, version string) (string, []byte) {
 	w, _ := zw.Create(info + "RECORD")
 	w.Write([]byte(record.String()))
 	zw.Close()
-	return name + "-" + version + "-py3-none-any.whl", buf.Bytes()
+	return name + "-" + version + "-py3-none-any.whl", buf.Bytes(), []byte(files[info+"METADATA"])
 }
 
 // workload is one real client's workload. run gets the base URL (or, for
@@ -175,20 +179,21 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 		tmp := mustTemp()
 		return command(tmp, []string{"GOPROXY=" + base, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + tmp + "/cache", "GOTOOLCHAIN=local", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY="}, "go", args...)
 	}
+	pipDownload := func(base string) error {
+		tmp := mustTemp()
+		args := []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir", "download", "--no-deps", "-d", tmp, "--index-url", base + "/simple/"}
+		for i := range 30 {
+			args = append(args, fmt.Sprintf("benchpkg%02d==1.0.0", i))
+		}
+		return command(tmp, []string{"PIP_CONFIG_FILE=/dev/null"}, "python3", args...)
+	}
 	clients := []workload{
 		local("`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", "go", goDownload),
 
 		local("`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", "npm", func(base string) error {
 			return npmInstall(base, "app")
 		}),
-		local("`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", "python3", func(base string) error {
-			tmp := mustTemp()
-			args := []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir", "download", "--no-deps", "-d", tmp, "--index-url", base + "/simple/"}
-			for i := range 30 {
-				args = append(args, fmt.Sprintf("benchpkg%02d==1.0.0", i))
-			}
-			return command(tmp, []string{"PIP_CONFIG_FILE=/dev/null"}, "python3", args...)
-		}),
+		local("`pip download` of 30 wheels", "pypi", "pypic", "≤ 1.2× / ≤ 1.05×", "python3", pipDownload),
 		local("`helm repo add` and `helm pull` of 20 charts", "helm", "helmc", "≤ 1.2× / ≤ 1.05×", helmBin(), func(base string) error {
 			tmp := mustTemp()
 			env := []string{"HELM_CACHE_HOME=" + tmp + "/c", "HELM_CONFIG_HOME=" + tmp + "/f", "HELM_DATA_HOME=" + tmp + "/d"}
@@ -203,13 +208,15 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 			return nil
 		}),
 	}
-	if match.MatchString("away") {
-		far, stop := farOrigin(origin, originRTT)
-		defer stop()
-		u := far + "/go"
-		clients = append(clients, workload{name: fmt.Sprintf("`go mod download` of 50 module versions, origin %s away", originRTT), typ: "goproxy",
-			target: "– / –", bin: "go", upstream: u, direct: u, via: viaAPI, run: goDownload})
+	// The same go and pip runs against the origin behind a WAN's round trip.
+	far, stop := farOrigin(origin, originRTT)
+	defer stop()
+	away := func(name, typ, base, bin string, run func(string) error) workload {
+		u := far + "/" + base
+		return workload{name: fmt.Sprintf("%s, origin %s away", name, originRTT), typ: typ, target: "– / –", bin: bin, upstream: u, direct: u, via: viaAPI, run: run}
 	}
+	clients = append(clients, away("`go mod download` of 50 module versions", "goproxy", "go", "go", goDownload),
+		away("`pip download` of 30 wheels", "pypi", "pypic", "python3", pipDownload))
 	// These two start or reach something of their own: only when asked.
 	if match.MatchString("skopeo") {
 		if c, stop, ok := skopeoClient(work, pAddr); ok {
