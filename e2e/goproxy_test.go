@@ -66,17 +66,42 @@ func createRemote(t *testing.T, p *proc, body map[string]any) {
 	}
 }
 
+// counting wraps h to count the requests for each path; asked reads the
+// count.
+func counting(h http.Handler) (counted http.Handler, asked func(path string) int) {
+	var mu sync.Mutex
+	n := map[string]int{}
+	counted = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n[r.URL.Path]++
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+	asked = func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n[path]
+	}
+	return counted, asked
+}
+
+// prefetches is what /metrics counts of remote's prefetches ("" for none).
+func prefetches(t *testing.T, p *proc, remote string) string {
+	t.Helper()
+	_, out := p.do("GET", "/metrics", token, nil)
+	m := regexp.MustCompile(`artifactapi_prefetches_total\{remote="` + regexp.QuoteMeta(remote) + `"\} (\d+)`).FindSubmatch(out)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}
+
 func TestGoModDownloadThroughProxy(t *testing.T) {
 	tree := t.TempDir()
 	goproxyTree(t, tree, "example.test/m", "v1.0.0")
 	goproxyTree(t, tree, "example.test/Upper", "v1.2.0") // case-encoded as !upper
-	var mu sync.Mutex
-	asked := map[string]int{}
 	files := http.FileServer(http.Dir(tree))
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked[r.URL.Path]++
-		mu.Unlock()
+	handler, asked := counting(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, ".info") {
 			// The prefetches start alongside this request: the client
 			// cannot ask for the .zip before they do.
@@ -84,6 +109,7 @@ func TestGoModDownloadThroughProxy(t *testing.T) {
 		}
 		files.ServeHTTP(w, r)
 	}))
+	up := httptest.NewServer(handler)
 	defer up.Close()
 	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
 	createRemote(t, p, map[string]any{"name": "gomod", "package_type": "goproxy", "base_url": up.URL})
@@ -92,16 +118,13 @@ func TestGoModDownloadThroughProxy(t *testing.T) {
 	// The .info's fill prefetches the .mod and the .zip the go command
 	// asks for next: each is fetched once, the client joining the fill.
 	goDownload(t, proxy, "off", "example.test/m@v1.0.0")
-	mu.Lock()
 	for _, ext := range []string{"info", "mod", "zip"} {
-		if n := asked["/example.test/m/@v/v1.0.0."+ext]; n != 1 {
+		if n := asked("/example.test/m/@v/v1.0.0." + ext); n != 1 {
 			t.Errorf("upstream asked for the .%s %d times, want 1", ext, n)
 		}
 	}
-	mu.Unlock()
-	_, out := p.do("GET", "/metrics", token, nil)
-	if got := regexp.MustCompile(`artifactapi_prefetches_total\{remote="gomod"\} \d+`).Find(out); string(got) != `artifactapi_prefetches_total{remote="gomod"} 2` {
-		t.Errorf("metrics: %q, want the .mod and the .zip counted as prefetches", got)
+	if n := prefetches(t, p, "gomod"); n != "2" {
+		t.Errorf("%q prefetches counted, want 2: the .mod and the .zip", n)
 	}
 	goDownload(t, proxy, "off", "example.test/Upper@v1.2.0")
 	// A module the upstream does not have is a 404, so the go command falls

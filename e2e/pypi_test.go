@@ -11,9 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -43,6 +41,18 @@ func wheel(name, version string) (file string, data []byte) {
 	return mod + "-" + version + "-py3-none-any.whl", buf.Bytes()
 }
 
+// demoPkgIndex is an index whose only page, demo-pkg's, lists link.
+func demoPkgIndex(link string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/simple/demo-pkg/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><body>%s</body></html>\n", link)
+	}))
+}
+
 func pip(t *testing.T, python string, args ...string) {
 	t.Helper()
 	args = append([]string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-cache-dir"}, args...)
@@ -65,15 +75,7 @@ func TestPipThroughProxy(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer filesHost.Close()
-	index := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/simple/demo-pkg/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, "<!DOCTYPE html><html><body><a href=\"%s/packages/%s#sha256=%x\" data-requires-python=\"&gt;=3.7\">%s</a></body></html>\n",
-			filesHost.URL, file, sum, file)
-	}))
+	index := demoPkgIndex(fmt.Sprintf("<a href=\"%s/packages/%s#sha256=%x\" data-requires-python=\"&gt;=3.7\">%s</a>", filesHost.URL, file, sum, file))
 	defer index.Close()
 	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
 	createRemote(t, p, map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL, "mutable_ttl": 300})
@@ -119,12 +121,7 @@ func TestPipMetadataPrefetchesItsFile(t *testing.T) {
 	python := needClient(t, "python3")
 	file, data := wheel("demo-pkg", "1.0.0")
 	metadata := []byte("Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0.0\n")
-	var mu sync.Mutex
-	asked := map[string]int{}
-	filesHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked[r.URL.Path]++
-		mu.Unlock()
+	files, asked := counting(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/packages/" + file + ".metadata":
 			// The prefetch starts alongside this request: pip cannot ask
@@ -137,16 +134,10 @@ func TestPipMetadataPrefetchesItsFile(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
+	filesHost := httptest.NewServer(files)
 	defer filesHost.Close()
-	index := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/simple/demo-pkg/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, "<!DOCTYPE html><html><body><a href=\"%s/packages/%s#sha256=%x\" data-dist-info-metadata=\"sha256=%x\" data-core-metadata=\"sha256=%x\">%s</a></body></html>\n",
-			filesHost.URL, file, sha256.Sum256(data), sha256.Sum256(metadata), sha256.Sum256(metadata), file)
-	}))
+	index := demoPkgIndex(fmt.Sprintf("<a href=\"%s/packages/%s#sha256=%x\" data-dist-info-metadata=\"sha256=%[4]x\" data-core-metadata=\"sha256=%[4]x\">%[2]s</a>",
+		filesHost.URL, file, sha256.Sum256(data), sha256.Sum256(metadata)))
 	defer index.Close()
 	p := start(t, t.TempDir(), "ADMIN_TOKEN="+token)
 	createRemote(t, p, map[string]any{"name": "pypi", "package_type": "pypi", "base_url": index.URL})
@@ -156,15 +147,12 @@ func TestPipMetadataPrefetchesItsFile(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(dl, file)); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("pip download: %v", err)
 	}
-	mu.Lock()
 	for _, f := range []string{file + ".metadata", file} {
-		if n := asked["/packages/"+f]; n != 1 {
+		if n := asked("/packages/" + f); n != 1 {
 			t.Errorf("upstream asked for %s %d times, want 1", f, n)
 		}
 	}
-	mu.Unlock()
-	_, out := p.do("GET", "/metrics", token, nil)
-	if got := regexp.MustCompile(`artifactapi_prefetches_total\{remote="pypi"\} \d+`).Find(out); string(got) != `artifactapi_prefetches_total{remote="pypi"} 1` {
-		t.Errorf("metrics: %q, want the wheel counted as a prefetch", got)
+	if n := prefetches(t, p, "pypi"); n != "1" {
+		t.Errorf("%q prefetches counted, want 1: the wheel", n)
 	}
 }
