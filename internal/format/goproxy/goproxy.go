@@ -97,13 +97,13 @@ func Parse(p string) (kind Kind, version string, err error) {
 	return kind, version, nil
 }
 
-// Next implements format.Prefetcher. A .info of a canonical version is
-// what go mod download and go get ask first of each module, and they go
-// on to its .mod at once and to its .zip once the graph is read, one
-// module after another: a cold run waited for an upstream round trip per
-// file in turn. So the .info names both, as Athens fetches all three of a
-// version together. A .mod alone names nothing: a build reads the go.mod
-// of every module in its graph and the source of few of them.
+// Next implements format.Prefetcher. go mod download and go get ask for
+// a canonical version's .info, its .mod (unless reading the module graph
+// asked for it already) and its .zip, one module after another: a cold
+// run waited for an upstream round trip per file in turn. So the .info
+// names the other two, as Athens fetches all three of a version together.
+// A .mod alone names nothing: a build reads the go.mod of every module in
+// its graph and the source of few of them.
 func (Type) Next(path string) []string {
 	kind, version, err := Parse(path)
 	if err != nil || kind != Info {
