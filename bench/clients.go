@@ -189,7 +189,6 @@ func clientRows(t *clientTable, match *regexp.Regexp, work, origin, pAddr, token
 	}
 	clients := []workload{
 		local("`go mod download` of 50 module versions", "goproxy", "go", "≤ 1.5× / ≤ 1.05×", "go", goDownload),
-
 		local("`npm install` of 41 packages", "npm", "npmc", "≤ 1.2× / ≤ 1.05×", "npm", func(base string) error {
 			return npmInstall(base, "app")
 		}),

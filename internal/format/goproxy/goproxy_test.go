@@ -59,8 +59,8 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// Next names a canonical version's .mod after its .info, and nothing
-// after any other path: a .zip is never prefetched.
+// Next names a canonical version's .mod and .zip after its .info, and
+// nothing after any other path (a .mod alone names no .zip).
 func TestNext(t *testing.T) {
 	for path, want := range map[string]string{
 		"golang.org/x/mod/@v/v0.20.0.info":                         "golang.org/x/mod/@v/v0.20.0",
