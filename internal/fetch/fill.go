@@ -262,9 +262,8 @@ func (e *Engine) fill(ctx context.Context, f *fill) error {
 		return nil
 	}
 	if lock != nil {
+		e.keepLock(ctx, lock)
 		defer e.unlockFill(context.WithoutCancel(ctx), lock, f)
-		stop := e.keepLock(ctx, lock)
-		defer stop()
 	}
 	published, listed, err := e.published(ctx, f.rem, f.path, f.class)
 	if err != nil {

@@ -16,6 +16,22 @@ import (
 // lookup and its TryLock, which is micro- to milliseconds.
 const markHold = time.Second
 
+// firstLease is what a first fill's lock is taken for on scale-out, until
+// keepLock's first renewal extends it to LockTTL. A fill that ends sooner
+// (nearly every one: a small miss takes milliseconds) leaves the lock to
+// run out as its mark: at least markHold is left of it. Setting the mark
+// after the store was a state round trip per fill, 5-9% of the proxy's
+// CPU in serial misses.
+const firstLease = markHold * 3 / 2
+
+// held is a fill's lock, as lock took it.
+type held struct {
+	state.Lock
+	taken time.Time     // before it was asked for: the lease ends no sooner than taken+lease
+	lease time.Duration // what it was taken for
+	stop  func() bool   // ends the renewals; says whether one began
+}
+
 // lock takes the cross-replica fill lock, or waits for the replica that
 // holds it to commit.
 //
@@ -31,22 +47,24 @@ const markHold = time.Second
 // A first fill takes its lock unless the path's upstream 404 is
 // remembered, which it then returns as state.ErrGuarded: asking both in
 // one call saved a round trip to the state store per miss.
-func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, error) {
+func (e *Engine) lock(ctx context.Context, f *fill) (*held, *meta.Object, error) {
 	backoff := 20 * time.Millisecond
 	for first := true; ; first = false {
-		lk, err := e.tryLock(ctx, f)
+		taken, lease := time.Now(), e.lease(f)
+		lk, err := e.tryLock(ctx, f, lease)
 		if errors.Is(err, state.ErrGuarded) {
 			return nil, nil, err
 		}
 		if err == nil {
+			h := &held{Lock: lk, taken: taken, lease: lease}
 			if first && e.marks(f) {
-				return lk, nil, nil
+				return h, nil, nil
 			}
 			if obj := e.committed(ctx, f); obj != nil {
 				lk.Unlock(ctx)
 				return nil, obj, nil
 			}
-			return lk, nil, nil
+			return h, nil, nil
 		}
 		if !errors.Is(err, state.ErrLocked) {
 			// State backend down: the in-process single flight still
@@ -66,11 +84,19 @@ func (e *Engine) lock(ctx context.Context, f *fill) (state.Lock, *meta.Object, e
 	}
 }
 
-func (e *Engine) tryLock(ctx context.Context, f *fill) (state.Lock, error) {
+func (e *Engine) tryLock(ctx context.Context, f *fill, ttl time.Duration) (state.Lock, error) {
 	if f.stale != nil {
-		return e.State.TryLock(ctx, "fill:"+f.key, e.opt.LockTTL) // a 404 is remembered only for what is not cached
+		return e.State.TryLock(ctx, "fill:"+f.key, ttl) // a 404 is remembered only for what is not cached
 	}
-	return e.State.TryLockUnless(ctx, "fill:"+f.key, e.opt.LockTTL, negKey(f.rem.Name, f.path))
+	return e.State.TryLockUnless(ctx, "fill:"+f.key, ttl, negKey(f.rem.Name, f.path))
+}
+
+// lease is what f's lock is taken for: firstLease for a fill that marks.
+func (e *Engine) lease(f *fill) time.Duration {
+	if e.marks(f) {
+		return min(firstLease, e.opt.LockTTL)
+	}
+	return e.opt.LockTTL
 }
 
 // committed returns the object if someone else stored it (or refreshed the
@@ -102,26 +128,32 @@ func (e *Engine) marks(f *fill) bool { return !e.opt.Alone && f.stale == nil }
 
 // unlockFill ends a fill's hold on its lock. A first fill that stored the
 // object keeps it for markHold, as a mark that the row is new: see lock.
-// Any other frees it at once, so the next try need not wait.
-func (e *Engine) unlockFill(ctx context.Context, lk state.Lock, f *fill) {
+// What is left of its first lease is that mark, unless the lease was
+// renewed or has less than markHold left. Any other fill frees its lock
+// at once, so the next try need not wait.
+func (e *Engine) unlockFill(ctx context.Context, h *held, f *fill) {
+	renewed := h.stop != nil && h.stop()
 	if f.obj != nil && e.marks(f) {
-		lk.Refresh(ctx, markHold)
+		if renewed || time.Since(h.taken) > h.lease-markHold {
+			h.Refresh(ctx, markHold)
+		}
 		return
 	}
-	lk.Unlock(ctx)
+	h.Unlock(ctx)
 }
 
-// keepLock renews lk every third of its TTL until stop is called. A
-// timer, not a goroutine with a ticker: nearly every fill ends before the
-// first renewal, and the goroutine, its context and its ticker were made
-// for each one. stop cancels a renewal in flight and keeps any other
-// from starting.
-func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
+// keepLock renews h every third of its lease, to LockTTL, until
+// h.stop is called. A timer, not a goroutine with a ticker: nearly every
+// fill ends before the first renewal, and the goroutine, its context and
+// its ticker were made for each one. stop cancels a renewal in flight and
+// keeps any other from starting.
+func (e *Engine) keepLock(ctx context.Context, h *held) {
 	k := &lockKeeper{}
+	h.stop = k.stop
 	every := e.opt.LockTTL / 3
 	k.mu.Lock() // k.t is read under it
 	defer k.mu.Unlock()
-	k.t = time.AfterFunc(every, func() {
+	k.t = time.AfterFunc(h.lease/3, func() {
 		k.mu.Lock()
 		if k.stopped {
 			k.mu.Unlock()
@@ -129,8 +161,9 @@ func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
 		}
 		rctx, cancel := context.WithCancel(ctx)
 		k.cancel = cancel
+		k.renewed = true
 		k.mu.Unlock()
-		if err := lk.Refresh(rctx, e.opt.LockTTL); err != nil && rctx.Err() == nil {
+		if err := h.Refresh(rctx, e.opt.LockTTL); err != nil && rctx.Err() == nil {
 			e.Log.Warn("fill lock not renewed", "err", err)
 		}
 		cancel()
@@ -141,7 +174,6 @@ func (e *Engine) keepLock(ctx context.Context, lk state.Lock) (stop func()) {
 			k.t.Reset(every)
 		}
 	})
-	return k.stop
 }
 
 // lockKeeper is one fill's lock renewals (keepLock).
@@ -149,10 +181,11 @@ type lockKeeper struct {
 	t       *time.Timer
 	mu      sync.Mutex
 	stopped bool
+	renewed bool               // a renewal began: the lock may run to LockTTL
 	cancel  context.CancelFunc // the renewal in flight
 }
 
-func (k *lockKeeper) stop() {
+func (k *lockKeeper) stop() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.stopped = true
@@ -160,4 +193,5 @@ func (k *lockKeeper) stop() {
 		k.cancel()
 	}
 	k.t.Stop()
+	return k.renewed
 }
