@@ -24,6 +24,7 @@ import (
 	"github.com/artifactapi/artifactapi/internal/meta"
 	"github.com/artifactapi/artifactapi/internal/metrics"
 	"github.com/artifactapi/artifactapi/internal/registry"
+	"github.com/artifactapi/artifactapi/internal/runner"
 	"github.com/artifactapi/artifactapi/internal/state"
 )
 
@@ -151,10 +152,15 @@ type Engine struct {
 	id       string                // tells this engine's invalidations from other replicas'
 	unsent   unsent
 	// base outlives every client; Close cancels it and waits for fills.
-	base  context.Context
-	stop  context.CancelFunc
-	fills sync.WaitGroup
+	base context.Context
+	stop context.CancelFunc
+	// fills runs them (and prefetches, gzip copies) on kept goroutines,
+	// whose stacks have grown already (see runner).
+	fills *runner.Pool
 }
+
+// fillerIdle is how long a goroutine that ran a fill is kept for the next.
+const fillerIdle = 30 * time.Second
 
 // New builds an engine.
 func New(d Deps, opt Options) (*Engine, error) {
@@ -193,7 +199,7 @@ func New(d Deps, opt Options) (*Engine, error) {
 	}
 	e := &Engine{Deps: d, opt: opt, inflight: map[string]*fill{}, rows: newObjCache(opt.RowCacheRows, opt.RowTTL), small: newSmallCache(max(opt.MemoryCache, 0)),
 		storing: make(chan struct{}, opt.MaxFills), gzipping: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		plain: newSizedCache[struct{}](plainMax)}
+		plain: newSizedCache[struct{}](plainMax), fills: runner.New(fillerIdle)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	if opt.Alone {
 		e.known = newKnownKeys(e.base, d.Objects.ListObjects, e.Log)

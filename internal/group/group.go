@@ -6,7 +6,15 @@ package group
 import (
 	"context"
 	"sync"
+	"time"
+
+	"github.com/artifactapi/artifactapi/internal/runner"
 )
+
+// drainers write the batches that go apart from their callers (see
+// submit): on kept goroutines, as a batch goes deep into the database or
+// Redis client and a new goroutine's stack grew there on every one.
+var drainers = runner.New(time.Minute)
 
 // Group commits what concurrent callers submit together: while one batch
 // is being written, the items that arrive queue up and go in the next, in
@@ -50,7 +58,7 @@ func (g *Group[T]) submit(ctx context.Context, v T, apart bool) chan error {
 	g.mu.Unlock()
 	switch {
 	case lead && apart:
-		go g.drain()
+		drainers.Go(g.drain)
 	case lead:
 		g.drain()
 	}
@@ -93,7 +101,7 @@ func (g *Group[T]) drain() {
 
 	g.mu.Lock()
 	if len(g.queue) > 0 {
-		go g.drain()
+		drainers.Go(g.drain)
 	} else {
 		g.writing = false
 	}
