@@ -36,8 +36,8 @@ type held struct {
 // holds it to commit.
 //
 // Taken at the first try for a first fill, the lock needs no second look
-// at the database: a first fill that stored the object holds its lock for
-// markHold after (see unlockFill), so a commit that landed after our
+// at the database: a first fill that stored the object holds its lock at
+// least markHold after (see unlockFill), so a commit that landed after our
 // miss's lookup would have made TryLock fail. A fill that had to wait
 // looks again (the holder may have committed while it slept), and so do
 // revalidations, which are not marked: the next one may come at once.
