@@ -42,8 +42,10 @@ const (
 	// partSize bounds the memory of one upload: minio-go holds one part in
 	// memory at a time, whatever the object's size.
 	partSize = 8 << 20
-	// maxCopy is S3's limit for a single server-side copy.
+	// maxCopy is S3's limit for a single server-side copy, and maxPut
+	// for a single PUT.
 	maxCopy = 5 << 30
+	maxPut  = 5 << 30
 	// staleTemp is how old a temp must be before a starting replica deletes
 	// it: younger ones may be another replica's upload in progress.
 	staleTemp = 24 * time.Hour
@@ -116,7 +118,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.In
 	if want.SHA256 != "" && !blob.ValidDigest(want.SHA256) {
 		return blob.Info{}, blob.ErrBadDigest
 	}
-	if s.direct && want.SHA256 != "" && want.Size >= 0 && want.Size <= partSize {
+	if s.direct && want.SHA256 != "" && want.Size >= 0 && want.Size <= maxPut {
 		// One round trip; storing what is already there again is harmless.
 		return s.putDirect(ctx, r, want)
 	}
