@@ -319,7 +319,7 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 		return cacheState{}, err
 	}
 	c := cacheState{rem: rem, class: class}
-	obj, err := e.lookup(ctx, rem.Name, path)
+	obj, err := e.lookupRow(ctx, rem.Name, path, true)
 	switch {
 	case err == nil && obj.Fresh(time.Now()) && e.consistent(ctx, rem, path, class, obj):
 		c.hit = &obj
@@ -352,9 +352,6 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 // a moment later would be (a hit, or a revalidation of a mutable path),
 // not joined to the fill that served the download. A hit never waits.
 func (e *Engine) settled(ctx context.Context, rem *registry.Remote, path string) (cacheState, error) {
-	if c, ok := e.joinable(rem, path); ok {
-		return c, nil
-	}
 	c, err := e.cached(ctx, rem, path)
 	if err != nil || c.hit != nil {
 		return c, err
@@ -387,32 +384,6 @@ func (e *Engine) settled(ctx context.Context, rem *registry.Remote, path string)
 	return e.cached(ctx, rem, path)
 }
 
-// joinable reports a miss, without reading the database, when a first
-// fill of path (one started with no row to revalidate) is under way and
-// the clients that come now would join it (see settled): the row it
-// found absent is what the database holds until that fill commits, when
-// the row is in memory. On scale-out the read was a round trip before
-// the join, for every request that came while its fill, often its
-// prefetch, was running: a quarter of the row reads of a cold
-// `go mod download`.
-func (e *Engine) joinable(rem *registry.Remote, path string) (cacheState, bool) {
-	key := cacheKey(rem.Name, path)
-	if _, ok := e.rows.get(key, time.Now()); ok {
-		return cacheState{}, false
-	}
-	e.mu.Lock()
-	f := e.inflight[key]
-	e.mu.Unlock()
-	if f == nil || f.stale != nil || (f.isVerified() && !f.prefetched) {
-		return cacheState{}, false
-	}
-	class, err := rem.Classify(path)
-	if err != nil {
-		return cacheState{}, false
-	}
-	return cacheState{rem: rem, class: class}, true
-}
-
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
 var ErrBlobMissing = format.ErrBlobMissing
 
@@ -421,12 +392,23 @@ var ErrBlobMissing = format.ErrBlobMissing
 // or refilled it, which it does not announce (only replacements and
 // evictions are).
 func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
+	return e.lookupRow(ctx, remote, path, false)
+}
+
+// lookupRow is lookup; for a caller that joins a fill in flight (joining),
+// a path whose first fill is under way has no row without the database
+// being read: the row that fill found absent is absent until it commits,
+// and then it is in memory (see filling). On scale-out that read was a
+// round trip before the join for every request that came while its fill,
+// often its prefetch, was running: a quarter of the row reads of a cold
+// go mod download.
+func (e *Engine) lookupRow(ctx context.Context, remote, path string, joining bool) (meta.Object, error) {
 	key := cacheKey(remote, path)
 	now := time.Now()
 	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
 		return o, nil
 	}
-	if e.known.absent(remote, key) {
+	if e.known.absent(remote, key) || joining && e.filling(key) {
 		return meta.Object{}, meta.ErrNotFound
 	}
 	gen := e.rows.generation(key)
@@ -435,6 +417,17 @@ func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, 
 		e.rows.putRead(key, o, gen)
 	}
 	return o, err
+}
+
+// filling reports whether key's first fill (one started with no row to
+// revalidate) is in flight and a request now would join it (settled): it
+// has not verified its body, or it is a prefetch. A verified client fill
+// being stored is waited out by settled and read again after.
+func (e *Engine) filling(key string) bool {
+	e.mu.Lock()
+	f := e.inflight[key]
+	e.mu.Unlock()
+	return f != nil && f.stale == nil && (!f.isVerified() || f.prefetched)
 }
 
 // Evict removes cached objects (one path, a prefix, or all when both are
