@@ -185,3 +185,62 @@ func TestQuotedScalarSpanningLines(t *testing.T) {
 		t.Fatalf("rewrite is not YAML: %v", err)
 	}
 }
+
+// Text that spans lines is never rewritten or read as keys, however its
+// scalar starts: a tagged or anchored quote, a block scalar (Artifact
+// Hub's annotations), a document that is one block scalar.
+func TestTextSpanningLinesIsNotRewritten(t *testing.T) {
+	digest := strings.Repeat("a", 64)
+	entry := "    urls:\n    - https://other.example/a-1.0.tgz\n    digest: " + digest + "\n    name: a\n"
+	for name, text := range map[string]string{
+		"tagged quote":   "  - description: !!str \"mentions\n      urls:\n      - https://elsewhere.example/evil.tgz\n      digest: " + strings.Repeat("b", 64) + "\"\n",
+		"anchored quote": "  - description: &d 'mentions\n      urls:\n      - https://elsewhere.example/evil.tgz'\n",
+		"block scalar":   "  - annotations:\n      changes: |\n        urls:\n        - https://elsewhere.example/evil.tgz\n\n        digest: " + strings.Repeat("b", 64) + "\n",
+		"folded, kept":   "  - description: >+ # note\n      urls:\n      - https://elsewhere.example/evil.tgz\n",
+	} {
+		in := "entries:\n  a:\n" + text + entry
+		var out bytes.Buffer
+		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.Contains(out.String(), "      - https://elsewhere.example/evil.tgz") {
+			t.Errorf("%s: text was rewritten:\n%s", name, out.String())
+		}
+		if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
+			t.Errorf("%s: the real urls were not rewritten:\n%s", name, out.String())
+		}
+		var a any
+		if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
+			t.Errorf("%s: rewrite is not YAML: %v", name, err)
+		}
+		got, err := (Type{}).Digests("", bytes.NewReader(out.Bytes()))
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%s: digests %v, %v", name, got, err)
+		}
+		for _, e := range got {
+			if e.SHA256 != digest {
+				t.Errorf("%s: the digest came from text: %s", name, e.SHA256)
+			}
+		}
+	}
+	in := "--- |\nurls:\n- https://elsewhere.example/evil.tgz\n"
+	var out bytes.Buffer
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil || out.String() != in {
+		t.Fatalf("a document that is one block scalar was changed (%v):\n%s", err, out.String())
+	}
+}
+
+// An item that is not a plain or quoted scalar would be rewritten into
+// another value; it is refused.
+func TestURLItemsOtherThanScalarsRefused(t *testing.T) {
+	for _, item := range []string{"- *alias", "- !tag x.tgz", "- &a x.tgz", "- |", "- [x.tgz]", "- {a: b}"} {
+		in := "entries:\n  a:\n  - urls:\n    " + item + "\n"
+		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &bytes.Buffer{}); err == nil {
+			t.Errorf("%q was accepted", item)
+		}
+	}
+	in := "entries:\n  a:\n  - urls: [x.tgz, *alias]\n"
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &bytes.Buffer{}); err == nil {
+		t.Error("an alias in a flow sequence was accepted")
+	}
+}

@@ -28,6 +28,7 @@ type line struct {
 	// itemIndent is, for a urls key, the column of its items' "-", kept
 	// when they are written anew (what follows them depends on it).
 	itemIndent int
+	text       bool // inside a scalar begun on an earlier line
 }
 
 func split(raw string) line {
@@ -79,9 +80,13 @@ func blankOrComment(l line) bool {
 	return l.keyIndent == l.indent && (l.content == "" || strings.HasPrefix(l.content, "#"))
 }
 
-// scalar decodes a plain, single- or double-quoted YAML scalar.
+// scalar decodes a plain, single- or double-quoted YAML scalar. Anything
+// else (an alias, a tag, a block or flow collection) is refused: read as
+// plain text it would be rewritten into a different value.
 func scalar(v string) (string, error) {
 	switch {
+	case v != "" && strings.ContainsRune("|>!&*%@`{[", rune(v[0])):
+		return "", fmt.Errorf("unsupported value %q", v)
 	case strings.HasPrefix(v, `"`):
 		end := strings.LastIndex(v, `"`)
 		if end <= 0 {
@@ -109,22 +114,6 @@ func lastItem(pending []line) line {
 		}
 	}
 	return pending[0]
-}
-
-// closes reports whether a scalar quoted with q closes in s, reading from
-// index from: an unescaped '"', or a "'" that is not doubled.
-func closes(s string, q byte, from int) bool {
-	for i := from; i < len(s); i++ {
-		switch {
-		case q == '"' && s[i] == '\\':
-			i++
-		case s[i] == q && q == '\'' && i+1 < len(s) && s[i+1] == '\'':
-			i++
-		case s[i] == q:
-			return true
-		}
-	}
-	return false
 }
 
 // flowItems splits "[a, 'b', "c"]".
@@ -172,32 +161,23 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 		pending, urls = nil, nil
 		return err
 	}
-	var quote byte // the quote of a scalar that spans lines, until it closes
+	var open spanning // text a line left open for the lines after it
 	for {
 		raw, err := br.ReadString('\n')
-		if raw != "" && quote != 0 {
-			// Inside a quoted scalar that spans lines (generators fold long
-			// descriptions): text, never keys.
-			if closes(strings.TrimRight(raw, "\r\n"), quote, 0) {
-				quote = 0
-			}
+		if raw != "" && open.continues(raw) {
 			if len(pending) > 0 {
-				return fmt.Errorf("unsupported urls item: a quoted string spanning lines")
+				return fmt.Errorf("unsupported urls item: a string spanning lines")
 			}
-			if err := onLine(split(raw)); err != nil {
+			l := split(raw)
+			l.text = true
+			if err := onLine(l); err != nil {
 				return err
 			}
 			raw = ""
 		}
 		if raw != "" {
 			l := split(raw)
-			v := l.content
-			if _, rest, ok := l.key(); ok {
-				v = rest
-			}
-			if v != "" && (v[0] == '"' || v[0] == '\'') && !closes(v, v[0], 1) {
-				quote = v[0]
-			}
+			open = opened(l)
 			if len(pending) > 0 {
 				if blankOrComment(l) {
 					pending = append(pending, l)
@@ -330,7 +310,7 @@ func (Type) Digests(_ string, r io.Reader) (map[string]blob.Expect, error) {
 		}
 	}
 	err := scan(r, func(l line) error {
-		if blankOrComment(l) {
+		if l.text || blankOrComment(l) {
 			return nil
 		}
 		enter(l)

@@ -1,0 +1,113 @@
+package helm
+
+import "strings"
+
+// spanning is the YAML text a line leaves open for the lines after it: a
+// quoted scalar that does not close on it, or a block scalar ("|", ">").
+// Those lines are text, never keys: a "urls:" inside a description is not
+// the chart's (generators fold long descriptions; Artifact Hub's
+// annotations are block scalars).
+type spanning struct {
+	quote  byte // the quote of a scalar still open
+	block  bool // in a block scalar, whose lines are indented past column
+	column int
+}
+
+// continues reports whether a line is text of a scalar begun on an earlier
+// line, and moves past it.
+func (s *spanning) continues(raw string) bool {
+	switch {
+	case s.quote != 0:
+		if closeIndex(strings.TrimRight(raw, "\r\n"), s.quote, 0) >= 0 {
+			s.quote = 0
+		}
+		return true
+	case s.block:
+		if l := split(raw); l.content == "" || l.indent > s.column {
+			return true
+		}
+		s.block = false
+	}
+	return false
+}
+
+// opened returns what a line that is not text itself leaves open. It walks
+// the line as YAML's indicators do: a quote, "|" or ">" starts a scalar
+// only where a value may begin (the line's start, after "- ", "? ", a key's
+// ": ", node properties, or "[", "{" and "," in flow), never inside a plain
+// scalar ("it's") or a comment.
+func opened(l line) spanning {
+	s := strings.TrimRight(l.raw, "\r\n")
+	owner := l.indent - 1 // the column of the node a value here belongs to
+	start, flow, token := true, 0, l.indent
+	i := l.indent
+	if i == 0 && (s == "---" || strings.HasPrefix(s, "--- ")) {
+		i, owner = 3, -1 // a document's own value
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+			return spanning{}
+		case start && (c == '"' || c == '\''):
+			token = i
+			j := closeIndex(s, c, i+1)
+			if j < 0 {
+				return spanning{quote: c}
+			}
+			i, start = j, false
+		case start && flow == 0 && (c == '|' || c == '>'):
+			if blockHeader(s[i+1:]) {
+				return spanning{block: true, column: owner}
+			}
+			start = false
+		case start && (c == '!' || c == '&'):
+			for i+1 < len(s) && s[i+1] != ' ' && (flow == 0 || !strings.ContainsRune(",[]{}", rune(s[i+1]))) {
+				i++
+			}
+		case start && flow == 0 && (c == '-' || c == '?') && (i+1 == len(s) || s[i+1] == ' '):
+			owner = i
+		case c == ':' && (i+1 == len(s) || s[i+1] == ' ' || flow > 0):
+			start, owner = true, token
+		case start && (c == '[' || c == '{'):
+			flow++
+		case flow > 0 && c == ',':
+			start = true
+		case flow > 0 && (c == ']' || c == '}'):
+			flow--
+		default:
+			if start {
+				token = i
+			}
+			start = false
+		}
+	}
+	return spanning{}
+}
+
+// blockHeader reports whether what follows a "|" or ">" is a block
+// scalar's header: indentation and chomping indicators, then nothing or a
+// comment.
+func blockHeader(rest string) bool {
+	rest = strings.TrimLeft(rest, "0123456789+-")
+	t := strings.TrimLeft(rest, " \t")
+	return t == "" || (t[0] == '#' && len(t) < len(rest))
+}
+
+// closeIndex returns where a scalar quoted with q closes in s, reading from
+// index from: an unescaped '"', or a "'" that is not doubled; -1 if it does
+// not close in s.
+func closeIndex(s string, q byte, from int) int {
+	for i := from; i < len(s); i++ {
+		switch {
+		case q == '"' && s[i] == '\\':
+			i++
+		case s[i] == q && q == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			i++
+		case s[i] == q:
+			return i
+		}
+	}
+	return -1
+}
