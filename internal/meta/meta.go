@@ -246,6 +246,9 @@ type Store interface {
 	ListAudit(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
 
 	GetObject(ctx context.Context, remote, path string) (Object, error)
+	// GetObjects returns the rows of those of paths that have one, in no
+	// particular order: several lookups in one round trip.
+	GetObjects(ctx context.Context, remote string, paths []string) ([]Object, error)
 	// PutObject inserts or replaces the row for (remote, path).
 	PutObject(ctx context.Context, o Object) error
 	// TouchObject sets new expiry after a successful revalidation.

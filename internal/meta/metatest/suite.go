@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,6 +106,19 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		got, err := s.GetObject(ctx, "r", "dir/07.bin")
 		if err != nil || got.Size != 7 || got.SHA256 != sha(1) || !got.FetchedAt.Equal(now) || !got.ExpiresAt.IsZero() || got.ETag != `"e"` {
 			t.Fatalf("got %+v %v", got, err)
+		}
+		// Several paths at once: the rows of those that have one.
+		many, err := s.GetObjects(ctx, "r", []string{"dir/08.bin", "missing", "other/ü.bin", "dir/07.bin"})
+		slices.SortFunc(many, func(a, b meta.Object) int { return strings.Compare(a.Path, b.Path) })
+		if err != nil || len(many) != 3 || many[0].Path != "dir/07.bin" || many[0].Size != 7 || many[0].SHA256 != sha(1) ||
+			!many[0].FetchedAt.Equal(now) || many[1].Path != "dir/08.bin" || many[2].Path != "other/ü.bin" || many[2].Remote != "r" {
+			t.Fatalf("GetObjects: %+v %v", many, err)
+		}
+		if none, err := s.GetObjects(ctx, "q", []string{"dir/07.bin", "x"}); err != nil || len(none) != 0 {
+			t.Fatalf("GetObjects of another remote: %+v %v", none, err)
+		}
+		if none, err := s.GetObjects(ctx, "r", nil); err != nil || len(none) != 0 {
+			t.Fatalf("GetObjects of no paths: %+v %v", none, err)
 		}
 		// Paging: 10 at a time under a prefix, cursor = last path.
 		var seen []string
@@ -393,6 +408,10 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				}
 				if got, err := s.GetObject(ctx, "r", o.Path); err != nil || got.SHA256 != o.SHA256 {
 					t.Errorf("row %s: %+v %v", o.Path, got, err)
+				}
+				// Lookups of several paths share batches with single ones.
+				if got, err := s.GetObjects(ctx, "r", []string{"nowhere", o.Path}); err != nil || len(got) != 1 || got[0].Path != o.Path || got[0].SHA256 != o.SHA256 {
+					t.Errorf("rows of %s: %+v %v", o.Path, got, err)
 				}
 			})
 		}

@@ -45,18 +45,40 @@ func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object
 	return g.obj, g.err
 }
 
-const getObjectSQL = `SELECT ` + objectCols + ` FROM objects WHERE remote = $1 AND path = $2`
+const (
+	getObjectSQL  = `SELECT ` + objectCols + ` FROM objects WHERE remote = $1 AND path = $2`
+	getObjectsSQL = `SELECT ` + objectCols + ` FROM objects WHERE remote = $1 AND path = ANY($2)`
+)
 
-// get is one lookup and its answer.
+// GetObjects implements meta.Store: one statement for several paths,
+// batched with the lookups made at once like GetObject's.
+func (s *Store) GetObjects(ctx context.Context, remote string, paths []string) ([]meta.Object, error) {
+	if len(paths) == 0 {
+		return []meta.Object{}, nil
+	}
+	g := &get{remote: remote, paths: paths}
+	if err := s.gets.Ask(ctx, g); err != nil {
+		return nil, err
+	}
+	return g.objs, g.err
+}
+
+// get is one lookup and its answer: of path, or of every row of paths.
 type get struct {
 	remote, path string
+	paths        []string
 	obj          meta.Object
+	objs         []meta.Object
 	err          error
 }
 
 func (g *get) scan(row pgx.Row) {
 	o, err := scanObject(row)
 	g.obj, g.err = o, notFound(err)
+}
+
+func (g *get) collect(rows pgx.Rows, err error) {
+	g.objs, g.err = collectObjects(rows, err)
 }
 
 // getBatch answers each lookup; the error it returns is the batch's own
@@ -68,12 +90,23 @@ func (s *Store) getBatch(ctx context.Context, gets []*get) error {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	if len(gets) == 1 {
-		g := gets[0]
-		g.scan(s.pool.QueryRow(ctx, getObjectSQL, g.remote, g.path))
+		switch g := gets[0]; {
+		case g.paths != nil:
+			g.collect(s.pool.Query(ctx, getObjectsSQL, g.remote, g.paths))
+		default:
+			g.scan(s.pool.QueryRow(ctx, getObjectSQL, g.remote, g.path))
+		}
 		return nil
 	}
 	var b pgx.Batch
 	for _, g := range gets {
+		if g.paths != nil {
+			b.Queue(getObjectsSQL, g.remote, g.paths).Query(func(rows pgx.Rows) error {
+				g.collect(rows, nil)
+				return nil
+			})
+			continue
+		}
 		b.Queue(getObjectSQL, g.remote, g.path).QueryRow(func(row pgx.Row) error {
 			g.scan(row)
 			return nil

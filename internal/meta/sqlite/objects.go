@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -26,6 +27,20 @@ const getObjectSQL = `SELECT ` + objectCols + ` FROM objects WHERE remote = ? AN
 func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object, error) {
 	o, err := scanObject(s.getStmt.QueryRowContext(ctx, remote, path))
 	return o, notFound(err)
+}
+
+// GetObjects implements meta.Store.
+func (s *Store) GetObjects(ctx context.Context, remote string, paths []string) ([]meta.Object, error) {
+	if len(paths) == 0 {
+		return []meta.Object{}, nil
+	}
+	args := make([]any, 0, len(paths)+1)
+	args = append(args, remote)
+	for _, p := range paths {
+		args = append(args, p)
+	}
+	return collectObjects(s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects WHERE remote = ? AND path IN (?`+
+		strings.Repeat(", ?", len(paths)-1)+`)`, args...))
 }
 
 const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
