@@ -31,6 +31,7 @@ import (
 // Objects is the part of the metadata store the fetch path uses.
 type Objects interface {
 	GetObject(ctx context.Context, remote, path string) (meta.Object, error)
+	GetObjects(ctx context.Context, remote string, paths []string) ([]meta.Object, error)
 	PutObject(ctx context.Context, o meta.Object) error
 	TouchObject(ctx context.Context, remote, path string, fetched, expires time.Time) error
 	DeleteObjects(ctx context.Context, remote, path, prefix string) ([]meta.Object, error)
@@ -297,6 +298,9 @@ type cacheState struct {
 	stale    *meta.Object // to revalidate, and to fall back on
 	dbDown   bool         // hit is the last known row: the database is unreachable
 	byBudget bool         // hit is stale, served because the upstream's budget is low
+	// absentNext are those of the paths the type names after this one
+	// (format.Prefetcher) that the lookup found without a row.
+	absentNext []string
 }
 
 // outcome is how a hit from the cache is reported.
@@ -314,14 +318,13 @@ var errDBDown = apierr.New(apierr.ErrUnavailable, "metadata store unavailable")
 // is content addressed, so serving it cannot be wrong; anything else
 // needs the database.
 func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) (cacheState, error) {
-	class, err := rem.Classify(path)
+	c, err := e.uncached(rem, path)
 	if err != nil {
 		return cacheState{}, err
 	}
-	c := cacheState{rem: rem, class: class}
-	obj, err := e.lookupRow(ctx, rem.Name, path, true)
+	obj, absent, err := e.lookupRow(ctx, rem.Name, path, rem.Type.Prefetcher, true)
 	switch {
-	case err == nil && obj.Fresh(time.Now()) && e.consistent(ctx, rem, path, class, obj):
+	case err == nil && obj.Fresh(time.Now()) && e.consistent(ctx, rem, path, c.class, obj):
 		c.hit = &obj
 		return c, nil
 	case err == nil && e.budgetLow(ctx, rem.Name):
@@ -335,6 +338,7 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 	case errors.Is(err, meta.ErrNotFound):
 		// Whether its 404 is remembered the fill asks as it takes its
 		// lock (see lock), in the same round trip.
+		c.absentNext = absent
 		return c, nil
 	}
 	if known, ok := e.rows.lastKnown(cacheKey(rem.Name, path)); ok && known.Fresh(time.Now()) {
@@ -344,6 +348,12 @@ func (e *Engine) cached(ctx context.Context, rem *registry.Remote, path string) 
 	}
 	e.Log.Error("metadata lookup failed", "remote", rem.Name, "path", path, "err", err)
 	return cacheState{}, errDBDown
+}
+
+// uncached is the state of a path known to have no row.
+func (e *Engine) uncached(rem *registry.Remote, path string) (cacheState, error) {
+	class, err := rem.Classify(path)
+	return cacheState{rem: rem, class: class}, err
 }
 
 // settled is what the cache knows of path once a fill of it that is
@@ -386,49 +396,6 @@ func (e *Engine) settled(ctx context.Context, rem *registry.Remote, path string)
 
 // ErrBlobMissing: a metadata row whose blob is gone (it is dropped when seen).
 var ErrBlobMissing = format.ErrBlobMissing
-
-// lookup reads the object row through the in-memory cache. A cached row
-// past its freshness is read again: another replica may have revalidated
-// or refilled it, which it does not announce (only replacements and
-// evictions are).
-func (e *Engine) lookup(ctx context.Context, remote, path string) (meta.Object, error) {
-	return e.lookupRow(ctx, remote, path, false)
-}
-
-// lookupRow is lookup; for a caller that joins a fill in flight (joining),
-// a path whose first fill is under way has no row without the database
-// being read: the row that fill found absent is absent until it commits,
-// and then it is in memory (see filling). On scale-out that read was a
-// round trip before the join for every request that came while its fill,
-// often its prefetch, was running: a quarter of the row reads of a cold
-// go mod download.
-func (e *Engine) lookupRow(ctx context.Context, remote, path string, joining bool) (meta.Object, error) {
-	key := cacheKey(remote, path)
-	now := time.Now()
-	if o, ok := e.rows.get(key, now); ok && o.Fresh(now) {
-		return o, nil
-	}
-	if e.known.absent(remote, key) || joining && e.filling(key) {
-		return meta.Object{}, meta.ErrNotFound
-	}
-	gen := e.rows.generation(key)
-	o, err := e.Objects.GetObject(ctx, remote, path)
-	if err == nil {
-		e.rows.putRead(key, o, gen)
-	}
-	return o, err
-}
-
-// filling reports whether key's first fill (one started with no row to
-// revalidate) is in flight and a request now would join it (settled): it
-// has not verified its body, or it is a prefetch. A verified client fill
-// being stored is waited out by settled and read again after.
-func (e *Engine) filling(key string) bool {
-	e.mu.Lock()
-	f := e.inflight[key]
-	e.mu.Unlock()
-	return f != nil && f.stale == nil && (!f.isVerified() || f.prefetched)
-}
 
 // Evict removes cached objects (one path, a prefix, or all when both are
 // empty) and the blobs no other row refers to.

@@ -55,6 +55,9 @@ type fill struct {
 	rewrite   bool // a document served only once rewritten and whole
 	// prefetched: started by a prefetch, not by a client (see settled).
 	prefetched bool
+	// absentNext: what the lookup before this fill found of the paths its
+	// prefetch fills (cacheState.absentNext).
+	absentNext []string
 
 	mu       sync.Mutex
 	written  int64
@@ -178,7 +181,8 @@ func (e *Engine) uncount(f *fill) {
 // join attaches the caller to the fill of key, starting one if none runs
 // and fewer than MaxFills do; prefetch says a prefetch starts it. The
 // caller must release it.
-func (e *Engine) join(rem *registry.Remote, path string, class format.Class, stale *meta.Object, prefetch bool) (*fill, error) {
+func (e *Engine) join(c cacheState, path string, prefetch bool) (*fill, error) {
+	rem, class, stale := c.rem, c.class, c.stale
 	key := cacheKey(rem.Name, path)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -189,7 +193,7 @@ func (e *Engine) join(rem *registry.Remote, path string, class format.Class, sta
 			return nil, apierr.New(apierr.ErrBusy, "%d fills in flight: retry shortly", n)
 		}
 		rewrite := class.Kind == format.Index && rem.Type.Rewriter != nil
-		f = &fill{key: key, started: time.Now(), rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite, prefetched: prefetch,
+		f = &fill{key: key, started: time.Now(), rem: rem, path: path, class: class, stale: stale, size: -1, rewrite: rewrite, prefetched: prefetch, absentNext: c.absentNext,
 			ready: make(chan struct{}), verified: make(chan struct{}), done: make(chan struct{}), progress: make(chan struct{}), refs: 1, abandon: e.abandoned}
 		ctx, cancel := context.WithCancelCause(e.base)
 		f.cancel = cancel

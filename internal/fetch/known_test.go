@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -166,18 +167,37 @@ func hashOf(k *knownKeys, remote, path string) uint64 {
 	return maphash.String(k.seed, cacheKey(remote, path))
 }
 
-// countingGets counts the database reads of rows.
+// countingGets counts the database reads of rows: the statements, and
+// the paths they asked for.
 type countingGets struct {
 	Objects
-	mu   sync.Mutex
-	gets int
+	mu    sync.Mutex
+	gets  int
+	paths []string
 }
 
 func (c *countingGets) GetObject(ctx context.Context, remote, path string) (meta.Object, error) {
 	c.mu.Lock()
 	c.gets++
+	c.paths = append(c.paths, path)
 	c.mu.Unlock()
 	return c.Objects.GetObject(ctx, remote, path)
+}
+
+func (c *countingGets) GetObjects(ctx context.Context, remote string, paths []string) ([]meta.Object, error) {
+	c.mu.Lock()
+	c.gets++
+	c.paths = append(c.paths, paths...)
+	c.mu.Unlock()
+	return c.Objects.GetObjects(ctx, remote, paths)
+}
+
+// since returns the reads and paths read after the first reads and paths
+// counted before.
+func (c *countingGets) since(reads, paths int) (int, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gets - reads, slices.Clone(c.paths[paths:])
 }
 
 // Alone, a miss of a path never stored does not read the database, and a

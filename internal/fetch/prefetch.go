@@ -1,6 +1,9 @@
 package fetch
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // prefetch fills, in the background, what f's client will ask for next
 // (format.Prefetcher), unless it is cached, refused by the remote's
@@ -25,13 +28,19 @@ func (e *Engine) prefetch(f *fill) {
 		}
 		for _, path := range next {
 			ctx, cancel := context.WithTimeout(e.base, e.opt.LockTTL)
-			c, err := e.cached(ctx, rem, path)
+			var c cacheState
+			var err error
+			if slices.Contains(f.absentNext, path) {
+				c, err = e.uncached(rem, path) // read along with f's row
+			} else {
+				c, err = e.cached(ctx, rem, path)
+			}
 			wanted := err == nil && c.hit == nil && c.stale == nil && e.police(ctx, rem, path) == nil
 			cancel()
 			if !wanted || !e.roomFor(cacheKey(rem.Name, path)) {
 				continue
 			}
-			if nf, err := e.join(rem, path, c.class, nil, true); err == nil {
+			if nf, err := e.join(c, path, true); err == nil {
 				e.Metrics.Prefetches.WithLabelValues(rem.Name).Inc()
 				nf.release()
 			}

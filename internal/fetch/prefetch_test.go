@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -211,5 +212,56 @@ func TestNoPrefetchWhileBudgetLow(t *testing.T) {
 	get("n.a")
 	if !stored("n.b") || up.asked("/n.b") != 1 {
 		t.Fatalf("n.b not prefetched once the budget recovered (asked %d times)", up.asked("/n.b"))
+	}
+}
+
+// The lookup before a first fill reads the rows of what its prefetch
+// fills in the same statement: the prefetch reads nothing more. A row
+// found so (another replica's, or one from before a restart) is then in
+// memory: it is neither prefetched again nor read again when asked for.
+func TestPrefetchReadsItsRowsWithTheFirstLookup(t *testing.T) {
+	up := newCountingUpstream(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("bytes of " + r.URL.Path)) })
+	e, ms, _ := newEngine(t)
+	reads := &countingGets{Objects: ms}
+	e.Objects = reads
+	rem, err := registry.Compile(meta.Remote{Name: "n", PackageType: "kind", BaseURL: up.URL}, format.NewRegistry(nextType{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) format.Outcome {
+		t.Helper()
+		w := httptest.NewRecorder()
+		o, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, "")
+		if err != nil || w.Body.String() != "bytes of /"+path {
+			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
+		}
+		e.fills.Wait()
+		return o
+	}
+
+	get("m.a")
+	if n, paths := reads.since(0, 0); n != 1 || !slices.Equal(paths, []string{"m.a", "m.b"}) {
+		t.Fatalf("a first fill and its prefetch read the database %d times, for %q; want once, for m.a and m.b", n, paths)
+	}
+	if _, err := ms.GetObject(context.Background(), "n", "m.b"); err != nil {
+		t.Fatalf("m.b was not prefetched: %v", err)
+	}
+
+	get("x.b")
+	e.rows.clear() // as after a restart, or when another replica stored the rows
+	n0, p0 := reads.since(0, 0)
+	if o := get("x.a"); o == format.Hit {
+		t.Fatal("x.a was never filled but is a hit")
+	}
+	if o := get("x.b"); o != format.Hit {
+		t.Fatalf("x.b: %s, want a hit", o)
+	}
+	if n, paths := reads.since(n0, len(p0)); n != 1 || !slices.Equal(paths, []string{"x.a", "x.b"}) {
+		t.Fatalf("x.a, its prefetch and x.b read the database %d times, for %q; want once, for x.a and x.b", n, paths)
+	}
+	for path, want := range map[string]int{"/m.a": 1, "/m.b": 1, "/x.a": 1, "/x.b": 1} {
+		if n := up.asked(path); n != want {
+			t.Errorf("upstream asked for %s %d times, want %d", path, n, want)
+		}
 	}
 }

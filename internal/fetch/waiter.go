@@ -20,7 +20,7 @@ import (
 func (e *Engine) fetch(w http.ResponseWriter, r *http.Request, c cacheState, path, self string) (format.Outcome, error) {
 	ctx := r.Context()
 	rem, stale := c.rem, c.stale
-	f, err := e.join(rem, path, c.class, stale, false)
+	f, err := e.join(c, path, false)
 	if err != nil {
 		return format.Bypass, err
 	}
@@ -212,7 +212,7 @@ func (e *Engine) Ensure(ctx context.Context, rem *registry.Remote, path string) 
 		return *c.hit, c.outcome(), nil
 	}
 	stale := c.stale
-	f, err := e.join(rem, path, c.class, stale, false)
+	f, err := e.join(c, path, false)
 	if err != nil {
 		return meta.Object{}, format.Bypass, err
 	}
