@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sort"
 	"sync"
@@ -209,16 +208,7 @@ func TestAloneMissSkipsTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, ms, _ := newEngine(t)
-	get := func(path string) format.Outcome {
-		t.Helper()
-		w := httptest.NewRecorder()
-		o, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, "")
-		if err != nil || w.Body.String() != "body of /"+path {
-			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
-		}
-		e.Settle(context.Background(), "", "")
-		return o
-	}
+	get := serveAs(t, e, rem, "body of ", func() { e.Settle(context.Background(), "", "") })
 	get("earlier") // stored as by an earlier run: this engine is not yet Alone
 	reads := &countingGets{Objects: ms}
 	e.Objects, e.opt.Alone = reads, true

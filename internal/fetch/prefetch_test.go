@@ -33,6 +33,23 @@ func (nextType) Next(path string) []string {
 	return nil
 }
 
+// serveAs returns a client of rem through e that expects each path's
+// body to be prefix and the path, and calls then (if set) after each.
+func serveAs(t *testing.T, e *Engine, rem *registry.Remote, prefix string, then func()) func(path string) format.Outcome {
+	return func(path string) format.Outcome {
+		t.Helper()
+		w := httptest.NewRecorder()
+		o, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, "")
+		if err != nil || w.Body.String() != prefix+"/"+path {
+			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
+		}
+		if then != nil {
+			then()
+		}
+		return o
+	}
+}
+
 // countingUpstream is a test upstream that counts the requests for each
 // path.
 type countingUpstream struct {
@@ -77,15 +94,7 @@ func TestPrefetchFillsWhatComesNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(path string) format.Outcome {
-		t.Helper()
-		w := httptest.NewRecorder()
-		o, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, "")
-		if err != nil || w.Body.String() != "bytes of /"+path {
-			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
-		}
-		return o
-	}
+	get := serveAs(t, e, rem, "bytes of ", nil)
 	settle := func() { e.fills.Wait() }
 	ctx := context.Background()
 
@@ -228,16 +237,7 @@ func TestPrefetchReadsItsRowsWithTheFirstLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(path string) format.Outcome {
-		t.Helper()
-		w := httptest.NewRecorder()
-		o, err := e.Serve(w, httptest.NewRequest("GET", "/"+path, nil), rem, path, "")
-		if err != nil || w.Body.String() != "bytes of /"+path {
-			t.Fatalf("%s: %q %v", path, w.Body.String(), err)
-		}
-		e.fills.Wait()
-		return o
-	}
+	get := serveAs(t, e, rem, "bytes of ", e.fills.Wait)
 
 	get("m.a")
 	if n, paths := reads.since(0, 0); n != 1 || !slices.Equal(paths, []string{"m.a", "m.b"}) {
