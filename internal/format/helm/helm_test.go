@@ -244,3 +244,24 @@ func TestURLItemsOtherThanScalarsRefused(t *testing.T) {
 		t.Error("an alias in a flow sequence was accepted")
 	}
 }
+
+// Generators wrap long plain descriptions at 80 columns; a wrapped line
+// that begins with a quote ("'s", "\"quoted words\" ...") is still plain
+// text, not a string that would hide the entry's urls.
+func TestWrappedPlainTextOpensNoString(t *testing.T) {
+	in := "entries:\n  a:\n  - description: A chart whose description wraps onto a line that begins with\n      's and \"an unclosed quote\n    urls:\n    - https://other.example/a-1.0.tgz\n    digest: " + strings.Repeat("a", 64) + "\n"
+	var out bytes.Buffer
+	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
+		t.Fatalf("the urls after a wrapped description were not rewritten:\n%s", out.String())
+	}
+	var a any
+	if err := yaml.Unmarshal([]byte(in), &a); err != nil {
+		t.Fatalf("the test's own index is not YAML: %v", err)
+	}
+	if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
+		t.Fatalf("rewrite is not YAML: %v", err)
+	}
+}

@@ -3,14 +3,15 @@ package helm
 import "strings"
 
 // spanning is the YAML text a line leaves open for the lines after it: a
-// quoted scalar that does not close on it, or a block scalar ("|", ">").
-// Those lines are text, never keys: a "urls:" inside a description is not
-// the chart's (generators fold long descriptions; Artifact Hub's
-// annotations are block scalars).
+// quoted scalar that does not close on it, a block scalar ("|", ">"), or
+// a plain scalar that lines indented past its key continue (generators
+// wrap long descriptions at 80 columns). Those lines are text, never keys
+// or the start of a quote: a "urls:" inside a description is not the
+// chart's, and a wrapped line that begins with "'s" opens no string.
 type spanning struct {
-	quote  byte // the quote of a scalar still open
-	block  bool // in a block scalar, whose lines are indented past column
-	column int
+	quote    byte // the quote of a scalar still open
+	indented bool // lines indented past column are text (block or plain)
+	column   int
 }
 
 // continues reports whether a line is text of a scalar begun on an earlier
@@ -22,11 +23,11 @@ func (s *spanning) continues(raw string) bool {
 			s.quote = 0
 		}
 		return true
-	case s.block:
+	case s.indented:
 		if l := split(raw); l.content == "" || l.indent > s.column {
 			return true
 		}
-		s.block = false
+		s.indented = false
 	}
 	return false
 }
@@ -40,6 +41,7 @@ func opened(l line) spanning {
 	s := strings.TrimRight(l.raw, "\r\n")
 	owner := l.indent - 1 // the column of the node a value here belongs to
 	start, flow, token := true, 0, l.indent
+	plain := false // a plain scalar in block context is what the line ends with
 	i := l.indent
 	if i == 0 && (s == "---" || strings.HasPrefix(s, "--- ")) {
 		i, owner = 3, -1 // a document's own value
@@ -59,7 +61,7 @@ func opened(l line) spanning {
 			i, start = j, false
 		case start && flow == 0 && (c == '|' || c == '>'):
 			if blockHeader(s[i+1:]) {
-				return spanning{block: true, column: owner}
+				return spanning{indented: true, column: owner}
 			}
 			start = false
 		case start && (c == '!' || c == '&'):
@@ -69,7 +71,7 @@ func opened(l line) spanning {
 		case start && flow == 0 && (c == '-' || c == '?') && (i+1 == len(s) || s[i+1] == ' '):
 			owner = i
 		case c == ':' && (i+1 == len(s) || s[i+1] == ' ' || flow > 0):
-			start, owner = true, token
+			start, owner, plain = true, token, false
 		case start && (c == '[' || c == '{'):
 			flow++
 		case flow > 0 && c == ',':
@@ -78,10 +80,13 @@ func opened(l line) spanning {
 			flow--
 		default:
 			if start {
-				token = i
+				token, plain = i, flow == 0
 			}
 			start = false
 		}
+	}
+	if plain {
+		return spanning{indented: true, column: owner}
 	}
 	return spanning{}
 }
