@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/artifactapi/artifactapi/internal/meta"
@@ -29,18 +29,20 @@ func (s *Store) GetObject(ctx context.Context, remote, path string) (meta.Object
 	return o, notFound(err)
 }
 
-// GetObjects implements meta.Store.
+// GetObjects implements meta.Store. In process there is no round trip
+// to save: each path is the prepared lookup, cheaper than preparing a
+// statement for the list.
 func (s *Store) GetObjects(ctx context.Context, remote string, paths []string) ([]meta.Object, error) {
-	if len(paths) == 0 {
-		return []meta.Object{}, nil
-	}
-	args := make([]any, 0, len(paths)+1)
-	args = append(args, remote)
+	out := []meta.Object{}
 	for _, p := range paths {
-		args = append(args, p)
+		switch o, err := s.GetObject(ctx, remote, p); {
+		case err == nil:
+			out = append(out, o)
+		case !errors.Is(err, meta.ErrNotFound):
+			return nil, err
+		}
 	}
-	return collectObjects(s.db.QueryContext(ctx, `SELECT `+objectCols+` FROM objects WHERE remote = ? AND path IN (?`+
-		strings.Repeat(", ?", len(paths)-1)+`)`, args...))
+	return out, nil
 }
 
 const putObjectSQL = `INSERT INTO objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
