@@ -164,11 +164,11 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 	var open spanning // text a line left open for the lines after it
 	for {
 		raw, err := br.ReadString('\n')
-		if raw != "" && open.continues(raw) {
+		l := split(raw)
+		if raw != "" && open.continues(l) {
 			if len(pending) > 0 {
 				return fmt.Errorf("unsupported urls item: a string spanning lines")
 			}
-			l := split(raw)
 			l.text = true
 			if err := onLine(l); err != nil {
 				return err
@@ -176,7 +176,6 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 			raw = ""
 		}
 		if raw != "" {
-			l := split(raw)
 			open = opened(l)
 			if len(pending) > 0 {
 				if blankOrComment(l) {

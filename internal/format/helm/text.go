@@ -16,15 +16,15 @@ type spanning struct {
 
 // continues reports whether a line is text of a scalar begun on an earlier
 // line, and moves past it.
-func (s *spanning) continues(raw string) bool {
+func (s *spanning) continues(l line) bool {
 	switch {
 	case s.quote != 0:
-		if closeIndex(strings.TrimRight(raw, "\r\n"), s.quote, 0) >= 0 {
+		if closeIndex(strings.TrimRight(l.raw, "\r\n"), s.quote, 0) >= 0 {
 			s.quote = 0
 		}
 		return true
 	case s.indented:
-		if l := split(raw); l.content == "" || l.indent > s.column {
+		if l.content == "" || l.indent > s.column {
 			return true
 		}
 		s.indented = false
@@ -83,6 +83,17 @@ func opened(l line) spanning {
 				token, plain = i, flow == 0
 			}
 			start = false
+			// Inside a plain scalar only these can end it: the walk skips
+			// to the next (most of an index is "key: plain value" lines).
+			stops := ":#"
+			if flow > 0 {
+				stops = ":#,[]{}"
+			}
+			if j := strings.IndexAny(s[i+1:], stops); j >= 0 {
+				i += j
+			} else {
+				i = len(s)
+			}
 		}
 	}
 	if plain {
