@@ -275,12 +275,28 @@ func (r *chartReader) items(c *chart) error {
 		}
 		cur, curVersion, curCreated = nil, "", ""
 	}
+	// keep adds a line to the item, re-indented to two spaces.
+	keep := func(raw string) {
+		cur.WriteString("  ")
+		cur.WriteString(strings.TrimPrefix(raw, strings.Repeat(" ", itemIndent)))
+	}
+	var open spanning // what an item's line left open (see spanning)
 	for {
 		raw, ok := r.line()
 		if !ok {
 			break
 		}
 		l := split(raw)
+		if open.plain && l.content == "" {
+			continue // folded into the plain value, or after it
+		}
+		if cur != nil && open.continues(l) {
+			// The text of a value: as it is, a block scalar's blank lines
+			// included, and never the item's keys.
+			keep(raw)
+			continue
+		}
+		open = opened(l)
 		if blankOrComment(l) {
 			continue
 		}
@@ -303,8 +319,7 @@ func (r *chartReader) items(c *chart) error {
 				curCreated, _ = scalar(v)
 			}
 		}
-		cur.WriteString("  ")
-		cur.WriteString(strings.TrimPrefix(raw, strings.Repeat(" ", itemIndent)))
+		keep(raw)
 	}
 	flush()
 	return nil

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/artifactapi/artifactapi/internal/format"
 )
@@ -77,4 +80,30 @@ func FuzzMerge(f *testing.F) {
 		var out bytes.Buffer
 		(Type{}).Merge(&out, "index.yaml", []format.MergeInput{stringInput("a", "remote/a/", a), stringInput("b", "remote/b/", b)})
 	})
+}
+
+// An item's text that spans lines is merged as it is: a block scalar's
+// blank lines are its content, and neither its lines nor those of a
+// quoted string continued at its key's indentation are the item's keys.
+func TestMergeKeepsTextSpanningLines(t *testing.T) {
+	doc := "apiVersion: v1\nentries:\n  a:\n  - annotations:\n      changes: |\n        first paragraph\n\n        version: 9.9.9\n" +
+		"    name: a\n    urls:\n    - charts/a-1.0.0.tgz\n    version: 1.0.0\n    description: \"quoted text\n    version: 8.8.8\"\n" +
+		"  - name: a\n    urls:\n    - charts/a-0.9.0.tgz\n    version: 0.9.0\n"
+	type entry struct {
+		Annotations map[string]string
+		Description string
+		Version     string
+	}
+	var in struct{ Entries map[string][]entry }
+	if err := yaml.Unmarshal([]byte(doc), &in); err != nil {
+		t.Fatalf("the test's own index is not YAML: %v", err)
+	}
+	got := mergeDocs(t, stringInput("m", "remote/m/", doc), stringInput("n", "remote/n/", "apiVersion: v1\nentries: {}\n"))
+	var out struct{ Entries map[string][]entry }
+	if err := yaml.Unmarshal([]byte(got), &out); err != nil {
+		t.Fatalf("merge is not YAML: %v\n%s", err, got)
+	}
+	if !reflect.DeepEqual(out.Entries["a"], in.Entries["a"]) {
+		t.Fatalf("merged %+v, want %+v:\n%s", out.Entries["a"], in.Entries["a"], got)
+	}
 }

@@ -12,6 +12,7 @@ type spanning struct {
 	quote    byte // the quote of a scalar still open
 	indented bool // lines indented past column are text (block or plain)
 	column   int
+	plain    bool // indented is a plain scalar's: a blank line in it is folded
 }
 
 // continues reports whether a line is text of a scalar begun on an earlier
@@ -97,7 +98,7 @@ func opened(l line) spanning {
 		}
 	}
 	if plain {
-		return spanning{indented: true, column: owner}
+		return spanning{indented: true, column: owner, plain: true}
 	}
 	return spanning{}
 }
