@@ -77,8 +77,11 @@ func (l line) seqItem() (string, bool) {
 // an empty item, and taken for a blank line inside a urls block it was
 // dropped from the rewrite, which then no longer parsed.
 func blankOrComment(l line) bool {
-	return l.keyIndent == l.indent && (l.content == "" || strings.HasPrefix(l.content, "#"))
+	return l.blank() || l.keyIndent == l.indent && strings.HasPrefix(l.content, "#")
 }
+
+// blank reports a line with nothing on it but spaces ("- " is an item).
+func (l line) blank() bool { return l.keyIndent == l.indent && l.content == "" }
 
 // scalar decodes a plain, single- or double-quoted YAML scalar. Anything
 // else (an alias, a tag, a block or flow collection) is refused: read as

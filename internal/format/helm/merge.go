@@ -287,7 +287,7 @@ func (r *chartReader) items(c *chart) error {
 			break
 		}
 		l := split(raw)
-		if open.plain && l.content == "" {
+		if open.plain && l.blank() {
 			continue // folded into the plain value, or after it
 		}
 		if cur != nil && open.continues(l) {

@@ -78,7 +78,11 @@ func FuzzMerge(f *testing.F) {
 	f.Add(string(a), string(b))
 	f.Fuzz(func(t *testing.T, a, b string) {
 		var out bytes.Buffer
-		(Type{}).Merge(&out, "index.yaml", []format.MergeInput{stringInput("a", "remote/a/", a), stringInput("b", "remote/b/", b)})
+		_, err := (Type{}).Merge(&out, "index.yaml", []format.MergeInput{stringInput("a", "remote/a/", a), stringInput("b", "remote/b/", b)})
+		var x any
+		if err == nil && yaml.Unmarshal([]byte(a), &x) == nil && yaml.Unmarshal([]byte(b), &x) == nil && yaml.Unmarshal(out.Bytes(), &x) != nil {
+			t.Fatalf("valid YAML in, invalid out:\n%s", out.String())
+		}
 	})
 }
 

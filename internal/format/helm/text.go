@@ -25,7 +25,7 @@ func (s *spanning) continues(l line) bool {
 		}
 		return true
 	case s.indented:
-		if l.content == "" || l.indent > s.column {
+		if l.blank() || l.indent > s.column {
 			return true
 		}
 		s.indented = false
