@@ -265,3 +265,24 @@ func TestWrappedPlainTextOpensNoString(t *testing.T) {
 		t.Fatalf("rewrite is not YAML: %v", err)
 	}
 }
+
+// A blank line after a plain value ends nothing and is no text: between
+// urls items, or after the last, it is a blank line as before.
+func TestBlankLinesBetweenURLItems(t *testing.T) {
+	for _, in := range []string{
+		"entries:\n  a:\n  - urls:\n    - x.tgz\n\n    - y.tgz\n    version: 1.0.0\n",
+		"entries:\n  a:\n  - urls:\n    - x.tgz\n\n  b:\n  - urls:\n    - y.tgz\n",
+	} {
+		var out bytes.Buffer
+		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if !strings.Contains(out.String(), `"x.tgz"`) || !strings.Contains(out.String(), `"y.tgz"`) {
+			t.Fatalf("%q: the urls were not both rewritten:\n%s", in, out.String())
+		}
+		var a any
+		if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
+			t.Fatalf("%q: rewrite is not YAML: %v", in, err)
+		}
+	}
+}

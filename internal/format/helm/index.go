@@ -168,7 +168,7 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 	for {
 		raw, err := br.ReadString('\n')
 		l := split(raw)
-		if raw != "" && open.continues(l) {
+		if raw != "" && open.advance(l) {
 			if len(pending) > 0 {
 				return fmt.Errorf("unsupported urls item: a string spanning lines")
 			}
@@ -179,7 +179,6 @@ func scan(r io.Reader, onLine func(l line) error, onURLs func(l line, urls []str
 			raw = ""
 		}
 		if raw != "" {
-			open = opened(l)
 			if len(pending) > 0 {
 				if blankOrComment(l) {
 					pending = append(pending, l)

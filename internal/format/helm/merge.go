@@ -287,16 +287,12 @@ func (r *chartReader) items(c *chart) error {
 			break
 		}
 		l := split(raw)
-		if open.plain && l.blank() {
-			continue // folded into the plain value, or after it
-		}
-		if cur != nil && open.continues(l) {
+		if open.advance(l) && cur != nil {
 			// The text of a value: as it is, a block scalar's blank lines
 			// included, and never the item's keys.
 			keep(raw)
 			continue
 		}
-		open = opened(l)
 		if blankOrComment(l) {
 			continue
 		}

@@ -12,24 +12,26 @@ type spanning struct {
 	quote    byte // the quote of a scalar still open
 	indented bool // lines indented past column are text (block or plain)
 	column   int
-	plain    bool // indented is a plain scalar's: a blank line in it is folded
+	plain    bool // indented is a plain scalar's (see advance)
 }
 
-// continues reports whether a line is text of a scalar begun on an earlier
-// line, and moves past it.
-func (s *spanning) continues(l line) bool {
+// advance moves past a line and reports whether it is text of a scalar
+// begun on an earlier line. A blank line is text of a quoted or block
+// scalar; after a plain one it is folded into it, or ends nothing, and is
+// a blank line to the caller (one between urls items is allowed).
+func (s *spanning) advance(l line) bool {
 	switch {
 	case s.quote != 0:
 		if closeIndex(strings.TrimRight(l.raw, "\r\n"), s.quote, 0) >= 0 {
 			s.quote = 0
 		}
 		return true
-	case s.indented:
-		if l.blank() || l.indent > s.column {
-			return true
-		}
-		s.indented = false
+	case s.indented && l.blank():
+		return !s.plain
+	case s.indented && l.indent > s.column:
+		return true
 	}
+	*s = opened(l)
 	return false
 }
 
