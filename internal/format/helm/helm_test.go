@@ -170,20 +170,27 @@ func FuzzRewrite(f *testing.F) {
 // inside them is text, never a urls key to rewrite.
 func TestQuotedScalarSpanningLines(t *testing.T) {
 	in := "entries:\n  a:\n  - description: \"a long text that mentions\n      urls:\n      - https://elsewhere.example/evil.tgz \\\" still quoted\"\n    urls:\n    - https://other.example/a-1.0.tgz\n    digest: " + strings.Repeat("a", 64) + "\n    name: a\n    version: 1.0.0\n"
+	out := rewriteYAML(t, in)
+	if !strings.Contains(out, "      - https://elsewhere.example/evil.tgz \\\" still quoted\"\n") {
+		t.Fatalf("text inside a quoted string was rewritten:\n%s", out)
+	}
+	if !strings.Contains(out, "_ext/https/other.example/a-1.0.tgz") {
+		t.Fatalf("the real urls were not rewritten:\n%s", out)
+	}
+}
+
+// rewriteYAML rewrites in, which must succeed, into YAML that must parse.
+func rewriteYAML(t *testing.T, in string) string {
+	t.Helper()
 	var out bytes.Buffer
 	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "      - https://elsewhere.example/evil.tgz \\\" still quoted\"\n") {
-		t.Fatalf("text inside a quoted string was rewritten:\n%s", out.String())
-	}
-	if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
-		t.Fatalf("the real urls were not rewritten:\n%s", out.String())
+		t.Fatalf("%q: %v", in, err)
 	}
 	var a any
 	if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
-		t.Fatalf("rewrite is not YAML: %v", err)
+		t.Fatalf("%q: rewrite is not YAML: %v\n%s", in, err, out.String())
 	}
+	return out.String()
 }
 
 // Text that spans lines is never rewritten or read as keys, however its
@@ -198,22 +205,14 @@ func TestTextSpanningLinesIsNotRewritten(t *testing.T) {
 		"block scalar":   "  - annotations:\n      changes: |\n        urls:\n        - https://elsewhere.example/evil.tgz\n\n        digest: " + strings.Repeat("b", 64) + "\n",
 		"folded, kept":   "  - description: >+ # note\n      urls:\n      - https://elsewhere.example/evil.tgz\n",
 	} {
-		in := "entries:\n  a:\n" + text + entry
-		var out bytes.Buffer
-		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		out := rewriteYAML(t, "entries:\n  a:\n"+text+entry)
+		if !strings.Contains(out, "      - https://elsewhere.example/evil.tgz") {
+			t.Errorf("%s: text was rewritten:\n%s", name, out)
 		}
-		if !strings.Contains(out.String(), "      - https://elsewhere.example/evil.tgz") {
-			t.Errorf("%s: text was rewritten:\n%s", name, out.String())
+		if !strings.Contains(out, "_ext/https/other.example/a-1.0.tgz") {
+			t.Errorf("%s: the real urls were not rewritten:\n%s", name, out)
 		}
-		if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
-			t.Errorf("%s: the real urls were not rewritten:\n%s", name, out.String())
-		}
-		var a any
-		if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
-			t.Errorf("%s: rewrite is not YAML: %v", name, err)
-		}
-		got, err := (Type{}).Digests("", bytes.NewReader(out.Bytes()))
+		got, err := (Type{}).Digests("", strings.NewReader(out))
 		if err != nil || len(got) != 1 {
 			t.Fatalf("%s: digests %v, %v", name, got, err)
 		}
@@ -250,19 +249,12 @@ func TestURLItemsOtherThanScalarsRefused(t *testing.T) {
 // text, not a string that would hide the entry's urls.
 func TestWrappedPlainTextOpensNoString(t *testing.T) {
 	in := "entries:\n  a:\n  - description: A chart whose description wraps onto a line that begins with\n      's and \"an unclosed quote\n    urls:\n    - https://other.example/a-1.0.tgz\n    digest: " + strings.Repeat("a", 64) + "\n"
-	var out bytes.Buffer
-	if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "_ext/https/other.example/a-1.0.tgz") {
-		t.Fatalf("the urls after a wrapped description were not rewritten:\n%s", out.String())
-	}
 	var a any
 	if err := yaml.Unmarshal([]byte(in), &a); err != nil {
 		t.Fatalf("the test's own index is not YAML: %v", err)
 	}
-	if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
-		t.Fatalf("rewrite is not YAML: %v", err)
+	if out := rewriteYAML(t, in); !strings.Contains(out, "_ext/https/other.example/a-1.0.tgz") {
+		t.Fatalf("the urls after a wrapped description were not rewritten:\n%s", out)
 	}
 }
 
@@ -273,16 +265,8 @@ func TestBlankLinesBetweenURLItems(t *testing.T) {
 		"entries:\n  a:\n  - urls:\n    - x.tgz\n\n    - y.tgz\n    version: 1.0.0\n",
 		"entries:\n  a:\n  - urls:\n    - x.tgz\n\n  b:\n  - urls:\n    - y.tgz\n",
 	} {
-		var out bytes.Buffer
-		if err := (Type{}).Rewrite("index.yaml", base, strings.NewReader(in), &out); err != nil {
-			t.Fatalf("%q: %v", in, err)
-		}
-		if !strings.Contains(out.String(), `"x.tgz"`) || !strings.Contains(out.String(), `"y.tgz"`) {
-			t.Fatalf("%q: the urls were not both rewritten:\n%s", in, out.String())
-		}
-		var a any
-		if err := yaml.Unmarshal(out.Bytes(), &a); err != nil {
-			t.Fatalf("%q: rewrite is not YAML: %v", in, err)
+		if out := rewriteYAML(t, in); !strings.Contains(out, `"x.tgz"`) || !strings.Contains(out, `"y.tgz"`) {
+			t.Fatalf("%q: the urls were not both rewritten:\n%s", in, out)
 		}
 	}
 }
