@@ -85,6 +85,11 @@ func serve() error {
 		return err
 	}
 	defer app.Close()
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR=%s: %w", cfg.ListenAddr, err)

@@ -67,6 +67,9 @@ type Config struct {
 	UpstreamAllowPrivate bool
 	// MetricsPublic serves /metrics without the admin token.
 	MetricsPublic bool
+	// PprofAddr is the loopback address serving Go's runtime profiles
+	// ("": none).
+	PprofAddr string
 
 	Postgres    Postgres
 	S3          S3
@@ -125,6 +128,7 @@ var Vars = [][3]string{
 	{"MAX_FILLS", "64", "fills in flight per replica; a miss beyond it answers 503 with Retry-After"},
 	{"FILL_ABANDON_AFTER", "10s", "a fill larger than 16 MiB whose clients all left is cancelled after this long (nothing stored)"},
 	{"METRICS_PUBLIC", "false", "serve /metrics without the admin token"},
+	{"PPROF_ADDR", "(off)", "loopback host:port serving Go's profiles at /debug/pprof/ (no authentication)"},
 	{"UPSTREAM_ALLOW_PRIVATE", "false", "let hosts an upstream names (redirects, files on other hosts, token realms) be private or loopback addresses"},
 	{"DBHOST", "localhost", "PostgreSQL host (DB_DRIVER=postgres)"},
 	{"DBPORT", "5432", "PostgreSQL port"},
@@ -167,6 +171,7 @@ func Load(getenv Getenv) (*Config, error) {
 		AdminToken:    getenv("ADMIN_TOKEN"),
 		SecretsKey:    strings.TrimSpace(getenv("SECRETS_KEY")),
 		PublicURL:     get("PUBLIC_URL", ""),
+		PprofAddr:     get("PPROF_ADDR", ""),
 		LogFormat:     get("LOG_FORMAT", "text"),
 		RedisURL:      get("REDIS_URL", "redis://localhost:6379/0"),
 		RedisPrefix:   get("REDIS_PREFIX", "artifactapi:"),
@@ -177,6 +182,12 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		return nil, fmt.Errorf("LISTEN_ADDR=%q: want host:port, e.g. :8000", c.ListenAddr)
+	}
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		// The profiles have no authentication and show what the server
+		// holds: they are for whoever is on the machine (or comes
+		// through a port-forward), never for the network.
+		return nil, fmt.Errorf("PPROF_ADDR=%q: want a loopback host:port, e.g. 127.0.0.1:6060", c.PprofAddr)
 	}
 	if err := oneOf("DB_DRIVER", c.DBDriver, "sqlite", "postgres"); err != nil {
 		return nil, err
@@ -285,6 +296,19 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("UPSTREAM_ALLOW_PRIVATE=%q: want true or false", getenv("UPSTREAM_ALLOW_PRIVATE"))
 	}
 	return c, nil
+}
+
+// loopback reports whether addr is host:port with a loopback host.
+func loopback(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func oneOf(name, v string, allowed ...string) error {

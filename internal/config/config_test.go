@@ -25,12 +25,31 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	for name, val := range map[string]string{
 		"DB_DRIVER": "mysql", "STORAGE_DRIVER": "gcs", "STATE_DRIVER": "etcd", "LISTEN_ADDR": "8000",
 		"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "PUBLIC_URL": "ftp://x", "ADMIN_TOKEN": "short",
-		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never", "SECRETS_KEY": "short", "CACHE_MAX_SIZE": "lots", "CACHE_MIN_FREE": "-1", "JANITOR_INTERVAL": "0s", "CLIENT_IDLE_TIMEOUT": "forever", "ROW_CACHE_ROWS": "100",
+		"FILL_TIMEOUT": "-1s", "UPSTREAM_IDLE_TIMEOUT": "soon", "ACCESS_LOG_DAYS": "0", "MINIO_SECURE": "maybe", "UPSTREAM_ALLOW_PRIVATE": "sometimes", "MAX_FILLS": "0", "METRICS_PUBLIC": "yes please", "FILL_ABANDON_AFTER": "never", "SECRETS_KEY": "short", "CACHE_MAX_SIZE": "lots", "CACHE_MIN_FREE": "-1", "JANITOR_INTERVAL": "0s", "CLIENT_IDLE_TIMEOUT": "forever", "ROW_CACHE_ROWS": "100", "PPROF_ADDR": "6060",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.HasPrefix(err.Error(), name+"=") && !strings.HasPrefix(err.Error(), name+":") {
 			t.Errorf("%s=%s: err = %v, want it to name the variable", name, val, err)
 		}
+	}
+}
+
+// The profiles have no authentication: only a loopback address is taken.
+func TestPprofAddrIsLoopbackOnly(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true, "127.0.0.2:0": true,
+		":6060": false, "0.0.0.0:6060": false, "10.0.0.1:6060": false, "example.com:6060": false, "127.0.0.1": false,
+	} {
+		c, err := Load(env(map[string]string{"PPROF_ADDR": addr}))
+		switch {
+		case ok && (err != nil || c.PprofAddr != addr):
+			t.Errorf("PPROF_ADDR=%s: refused (%v)", addr, err)
+		case !ok && err == nil:
+			t.Errorf("PPROF_ADDR=%s: taken, want it refused", addr)
+		}
+	}
+	if c, _ := Load(env(nil)); c.PprofAddr != "" {
+		t.Errorf("PPROF_ADDR defaults to %q, want off", c.PprofAddr)
 	}
 }
 
