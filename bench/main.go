@@ -113,7 +113,7 @@ func main() {
 	t := &table{}
 	if *proxies {
 		pr := pair{nx: nx, px: px, once: both, warm: warm, turns: turns, rows: regexp.MustCompile(*rows),
-			wal: filepath.Join(work, "data", "artifactapi.db-wal")}
+			wal: filepath.Join(work, "data", "artifactapi.db-wal"), cachePgrp: cache.cmd.Process.Pid, stores: *scaleOut}
 		proxyRows(t, pr, origin, proxy.Process.Pid, pAddr, token, sizes{*small, *many, *bigMB, *fillMB, *fills}, *dur)
 	}
 
@@ -154,6 +154,11 @@ type pair struct {
 	turns func(n int, f func(base string, i int) result) (result, result)
 	rows  *regexp.Regexp // the sections to run
 	wal   string         // ArtifactAPI's SQLite WAL file (absent on PostgreSQL)
+	// cachePgrp is nginx-cache's process group: its master and workers.
+	cachePgrp int
+	// stores says ArtifactAPI stores in services of its own (scale-out),
+	// whose CPU is reported beside its own.
+	stores bool
 }
 
 // herds is the number of cold herds per proxy, each on a large object of
@@ -204,8 +209,9 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		// The large working set: the same at tens of thousands of objects.
 		var cpus []time.Duration
 		var wal int64
+		var used cpuUse // the services', over all of ArtifactAPI's fills
 		fillN, fillP := pr.turns(sz.fills, func(b string, i int) result {
-			c0 := cpuTime(pid)
+			c0, u0 := cpuTime(pid), cpuNow(pr.cachePgrp)
 			var largest func() int64
 			if b == px {
 				largest = watchSize(pr.wal)
@@ -214,6 +220,7 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 			if b == px {
 				cpus = append(cpus, cpuTime(pid)-c0)
 				wal = max(wal, largest())
+				used = used.plus(cpuNow(pr.cachePgrp).since(u0))
 			}
 			return r
 		})
@@ -222,7 +229,11 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 		// load and the origin: what to compare between two builds.
 		slices.Sort(cpus)
 		cpu := cpus[len(cpus)/2]
-		t.note(fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB (median): %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many)))
+		note := fmt.Sprintf("ArtifactAPI CPU filling %d × 1 KB (median): %s, %d µs per object", many, cpu.Round(10*time.Millisecond), cpu.Microseconds()/int64(many))
+		if beside := used.servicesPer(many * len(cpus)); pr.stores && beside != "" {
+			note += "; beside it, per object over the fills: " + beside
+		}
+		t.note(note)
 		if wal > 0 {
 			t.note(fmt.Sprintf("ArtifactAPI's SQLite WAL during the fills: at most %.1f MB", float64(wal)/(1<<20)))
 		}
@@ -244,15 +255,32 @@ func proxyRows(t *table, pr pair, origin *nginxServer, pid int, pAddr, token str
 	}
 
 	if run("cold") {
-		// A cold 1 MB object: the fixed cost of a miss.
+		// A cold 1 MB object: the fixed cost of a miss. What each miss
+		// cost the cores, the stores' share included, says where a
+		// ratio comes from on these shared cores.
+		var cpuN, cpuP time.Duration
+		var used cpuUse
 		coldN, coldP := both(func(b string) result {
 			var ds []time.Duration
+			u0, c0 := cpuNow(pr.cachePgrp), cpuTime(pid)
 			for i := range 20 {
 				ds = append(ds, wall(func() { get(fmt.Sprintf("%sc/%s%d", b, map[bool]string{true: "n", false: "p"}[b == nx], i)) }))
+			}
+			time.Sleep(coldSettle) // ArtifactAPI stores the last one after its client has it
+			u1, c1 := cpuNow(pr.cachePgrp), cpuTime(pid)
+			if b == nx {
+				cpuN = u1.since(u0).cache
+			} else {
+				cpuP, used = c1-c0, u1.since(u0)
 			}
 			return result{wall: median(ds)}
 		})
 		t.lower("cold 1 MB object, median of 20: total time", coldN.wall, coldP.wall, "≤ 1.5×")
+		note := fmt.Sprintf("CPU per cold 1 MB miss (the 20 above, each stored): nginx-cache %s, ArtifactAPI %s", perOp(cpuN, 20), perOp(cpuP, 20))
+		if beside := used.servicesPer(20); pr.stores && beside != "" {
+			note += "; beside it " + beside
+		}
+		t.note(note)
 	}
 
 	if run("big") {
@@ -382,18 +410,6 @@ func rssKB(pid int, field string) int64 {
 		}
 	}
 	return -1
-}
-
-// cpuTime is the user and system CPU time process pid has used.
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	check(err)
-	// The fields after the command's closing parenthesis; utime and
-	// stime are the 14th and 15th of the line, in clock ticks (100 Hz).
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+k) * 10 * time.Millisecond
 }
 
 func writeFile(path string, size int) {
