@@ -6,10 +6,12 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -35,6 +37,11 @@ type Store struct {
 	// direct: the server refuses a body that does not hash to the PUT's
 	// x-amz-content-sha256, so a known digest is uploaded to its address.
 	direct bool
+	// What PutFile signs and sends its own requests with.
+	hc               *http.Client
+	creds            *credentials.Credentials
+	endpoint, region string
+	secure           bool
 }
 
 const (
@@ -66,9 +73,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// dialled (and over TLS shook hands) again: 5% of a cold fill's CPU
 	// at 64 at once.
 	tr.MaxIdleConnsPerHost = maxIdleConns
+	creds := credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")
 	c, err := minio.New(cfg.Endpoint, &minio.Options{
 		Transport:    tr,
-		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Creds:        creds,
 		Secure:       cfg.Secure,
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
@@ -79,7 +87,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 %s: %w", cfg.Endpoint, err)
 	}
-	s := &Store{c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, log: log}
+	s := &Store{c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, log: log,
+		hc: &http.Client{Transport: tr}, creds: creds, endpoint: cfg.Endpoint, region: cmp.Or(cfg.Region, "us-east-1"), secure: cfg.Secure}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	ok, err := c.BucketExists(ctx, cfg.Bucket)

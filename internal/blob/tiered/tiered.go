@@ -96,6 +96,12 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Expect) (blob.In
 	return s.shared.Put(ctx, r, want)
 }
 
+// filePutter is a shared store that uploads a file better than a reader
+// of it (s3: by sendfile).
+type filePutter interface {
+	PutFile(ctx context.Context, f *os.File, want blob.Expect) (blob.Info, error)
+}
+
 // TempDir and Adopt let a fill's spool file become the local copy by
 // rename once the shared store has the bytes.
 func (s *Store) TempDir() string { return s.local.TempDir() }
@@ -109,7 +115,13 @@ func (s *Store) TempDir() string { return s.local.TempDir() }
 // checked before its first use after the restart (New). The sync was an
 // eighth of a scale-out fill's CPU.
 func (s *Store) Adopt(ctx context.Context, f *os.File, info blob.Info) error {
-	_, err := s.shared.Put(ctx, io.NewSectionReader(f, 0, info.Size), blob.Expect{SHA256: info.SHA256, Size: info.Size})
+	want := blob.Expect{SHA256: info.SHA256, Size: info.Size}
+	var err error
+	if fp, ok := s.shared.(filePutter); ok {
+		_, err = fp.PutFile(ctx, f, want)
+	} else {
+		_, err = s.shared.Put(ctx, io.NewSectionReader(f, 0, info.Size), want)
+	}
 	if err != nil {
 		os.Remove(f.Name())
 		return err

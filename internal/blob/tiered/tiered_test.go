@@ -135,6 +135,40 @@ func TestAdoptStoresSharedAndKeepsLocal(t *testing.T) {
 	}
 }
 
+// filing is a shared store that takes files (as s3 does, to send them
+// by sendfile) and counts those it was given.
+type filing struct {
+	*counting
+	files atomic.Int64
+}
+
+func (f *filing) PutFile(ctx context.Context, file *os.File, want blob.Expect) (blob.Info, error) {
+	f.files.Add(1)
+	return f.Put(ctx, io.NewSectionReader(file, 0, want.Size), want)
+}
+
+// A shared store that takes files gets the spool itself, not a reader of
+// it, and the spool is still kept as the local copy.
+func TestAdoptHandsTheFileToAStoreThatTakesFiles(t *testing.T) {
+	fs, err := blobfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := &filing{counting: &counting{Store: fs}}
+	s, err := New(shared, t.TempDir(), 1<<20, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	info := adopt(t, s, []byte("filled bytes"))
+	if shared.files.Load() != 1 {
+		t.Fatalf("the shared store was given %d files, want the spool", shared.files.Load())
+	}
+	if _, err := shared.Stat(context.Background(), info.SHA256); err != nil || !has(s, info.SHA256) {
+		t.Fatalf("adopted blob: shared %v, local %v", err, has(s, info.SHA256))
+	}
+}
+
 func TestEvictionKeepsWithinBound(t *testing.T) {
 	s, shared := newTiered(t, 10_000)
 	var infos []blob.Info
