@@ -36,7 +36,7 @@ func (s *Store) putDirect(ctx context.Context, r io.Reader, want blob.Expect) (b
 	case src.left > 0:
 		return blob.Info{}, fmt.Errorf("%w: want %d bytes, got %d", blob.ErrSizeMismatch, want.Size, want.Size-src.left)
 	case err != nil && payloadRefused(err):
-		return blob.Info{}, fmt.Errorf("%w: the bytes do not hash to %s", blob.ErrDigestMismatch, want.SHA256)
+		return blob.Info{}, otherBytes(want.SHA256)
 	case err != nil:
 		return blob.Info{}, fmt.Errorf("s3 upload: %w", err)
 	}
@@ -45,9 +45,15 @@ func (s *Store) putDirect(ctx context.Context, r io.Reader, want blob.Expect) (b
 
 // payloadRefused says whether err is the server refusing a body that does
 // not hash to the request's x-amz-content-sha256.
-func payloadRefused(err error) bool {
-	code := minio.ToErrorResponse(err).Code
-	return code == "XAmzContentSHA256Mismatch" || code == "BadDigest"
+func payloadRefused(err error) bool { return hashRefused(minio.ToErrorResponse(err).Code) }
+
+// hashRefused says whether an S3 error code is that refusal.
+func hashRefused(code string) bool { return code == "XAmzContentSHA256Mismatch" || code == "BadDigest" }
+
+// otherBytes is the error of an upload the server refused as not hashing
+// to sha.
+func otherBytes(sha string) error {
+	return fmt.Errorf("%w: the bytes do not hash to %s", blob.ErrDigestMismatch, sha)
 }
 
 // exactly reads left bytes of r and holds the last of them back unless r

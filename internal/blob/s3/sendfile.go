@@ -96,8 +96,8 @@ func (s *Store) sendFile(ctx context.Context, name string, want blob.Expect) (re
 		Message string `xml:"Message"`
 	}
 	xml.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
-	if e.Code == "XAmzContentSHA256Mismatch" || e.Code == "BadDigest" {
-		return false, fmt.Errorf("%w: the bytes do not hash to %s", blob.ErrDigestMismatch, want.SHA256)
+	if hashRefused(e.Code) {
+		return false, otherBytes(want.SHA256)
 	}
 	return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
 		fmt.Errorf("s3 upload: %d %s: %s", resp.StatusCode, e.Code, e.Message)
