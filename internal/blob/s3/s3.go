@@ -37,11 +37,10 @@ type Store struct {
 	// direct: the server refuses a body that does not hash to the PUT's
 	// x-amz-content-sha256, so a known digest is uploaded to its address.
 	direct bool
-	// What PutFile signs and sends its own requests with.
-	hc               *http.Client
-	creds            *credentials.Credentials
-	endpoint, region string
-	secure           bool
+	// What PutFile sends its own requests with (c's transport), and the
+	// region it signs them for; the endpoint and credentials are c's.
+	hc     *http.Client
+	region string
 }
 
 const (
@@ -73,10 +72,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	// dialled (and over TLS shook hands) again: 5% of a cold fill's CPU
 	// at 64 at once.
 	tr.MaxIdleConnsPerHost = maxIdleConns
-	creds := credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")
 	c, err := minio.New(cfg.Endpoint, &minio.Options{
 		Transport:    tr,
-		Creds:        creds,
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:       cfg.Secure,
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
@@ -88,7 +86,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("s3 %s: %w", cfg.Endpoint, err)
 	}
 	s := &Store{c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, log: log,
-		hc: &http.Client{Transport: tr}, creds: creds, endpoint: cfg.Endpoint, region: cmp.Or(cfg.Region, "us-east-1"), secure: cfg.Secure}
+		hc: &http.Client{Transport: tr}, region: cmp.Or(cfg.Region, "us-east-1")}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	ok, err := c.BucketExists(ctx, cfg.Bucket)

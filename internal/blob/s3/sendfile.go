@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 // Over TLS nothing sends a file without copying it, and minio-go's upload
 // (and its retries) is kept.
 func (s *Store) PutFile(ctx context.Context, f *os.File, want blob.Expect) (blob.Info, error) {
-	if s.secure || !s.direct || !blob.ValidDigest(want.SHA256) || want.Size < 0 || want.Size > maxPut {
+	if s.c.EndpointURL().Scheme != "http" || !s.direct || !blob.ValidDigest(want.SHA256) || want.Size < 0 || want.Size > maxPut {
 		return s.Put(ctx, io.NewSectionReader(f, 0, want.Size), want)
 	}
 	var err error
@@ -61,7 +60,8 @@ func (s *Store) sendFile(ctx context.Context, name string, want blob.Expect) (re
 		return false, fmt.Errorf("s3 upload: %w", err)
 	}
 	defer body.Close()
-	u := url.URL{Scheme: "http", Host: s.endpoint, Path: "/" + s.bucket + "/" + key(want.SHA256)}
+	u := s.c.EndpointURL()
+	u.Path = "/" + s.bucket + "/" + key(want.SHA256)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), body)
 	if err != nil {
 		return false, fmt.Errorf("s3 upload: %w", err)
@@ -74,7 +74,7 @@ func (s *Store) sendFile(ctx context.Context, name string, want blob.Expect) (re
 	// The server refuses bytes that do not hash to this (see
 	// checksPayload): the verification putDirect relies on too.
 	req.Header.Set("X-Amz-Content-Sha256", want.SHA256)
-	creds, err := s.creds.GetWithContext(nil)
+	creds, err := s.c.GetCreds()
 	if err != nil {
 		return false, fmt.Errorf("s3 credentials: %w", err)
 	}
