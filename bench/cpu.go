@@ -9,17 +9,13 @@ import (
 	"time"
 )
 
-// procStat is a process's command name, process group and CPU time.
+// procStat is a process's command name and process group.
 type procStat struct {
 	comm string
 	pgrp int
-	cpu  time.Duration
 }
 
-// readStat reads pid's /proc/PID/stat, and its CPU time as the sum of its
-// threads' run time in /proc/PID/task/*/schedstat: nanoseconds, where
-// the stat file's user and system times count 10 ms ticks, too coarse
-// for what one miss costs.
+// readStat reads pid's /proc/PID/stat.
 func readStat(pid string) (procStat, bool) {
 	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
@@ -36,7 +32,15 @@ func readStat(pid string) (procStat, bool) {
 		return procStat{}, false
 	}
 	pgrp, _ := strconv.Atoi(f[2])
-	st := procStat{comm: string(b[open+1 : end]), pgrp: pgrp}
+	return procStat{comm: string(b[open+1 : end]), pgrp: pgrp}, true
+}
+
+// threadsCPU is the CPU time process pid has used: the sum of its
+// threads' run time in /proc/PID/task/*/schedstat, in nanoseconds, where
+// the stat file's user and system times count 10 ms ticks, too coarse
+// for what one miss costs.
+func threadsCPU(pid string) time.Duration {
+	var sum time.Duration
 	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
 	for _, t := range tasks {
 		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/schedstat")
@@ -44,19 +48,19 @@ func readStat(pid string) (procStat, bool) {
 			continue
 		}
 		if ns, err := strconv.ParseInt(strings.Fields(string(b))[0], 10, 64); err == nil {
-			st.cpu += time.Duration(ns)
+			sum += time.Duration(ns)
 		}
 	}
-	return st, true
+	return sum
 }
 
 // cpuTime is the CPU time process pid has used.
 func cpuTime(pid int) time.Duration {
-	st, ok := readStat(strconv.Itoa(pid))
-	if !ok {
+	p := strconv.Itoa(pid)
+	if _, err := os.Stat("/proc/" + p); err != nil {
 		panic(fmt.Sprintf("no process %d", pid))
 	}
-	return st.cpu
+	return threadsCPU(p)
 }
 
 // services are the processes a scale-out ArtifactAPI stores in, by
@@ -84,12 +88,13 @@ func cpuNow(cachePgrp int) cpuUse {
 		if !ok {
 			continue
 		}
+		// Only the processes counted have their threads read.
 		if st.pgrp == cachePgrp {
-			u.cache += st.cpu
+			u.cache += threadsCPU(e.Name())
 		}
 		for _, s := range services {
 			if st.comm == s.comm {
-				u.services[s.comm] += st.cpu
+				u.services[s.comm] += threadsCPU(e.Name())
 			}
 		}
 	}
