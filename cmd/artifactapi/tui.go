@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,7 +59,7 @@ func findToken(flagValue string, endpoint *url.URL) (string, error) {
 	if t := os.Getenv("ARTIFACTAPI_TOKEN"); t != "" {
 		return t, nil
 	}
-	if !local(endpoint.Hostname()) {
+	if !config.LoopbackHost(endpoint.Hostname()) {
 		return "", errors.New("no token: give --token or set ARTIFACTAPI_TOKEN")
 	}
 	dir := os.Getenv("DATA_DIR")
@@ -72,12 +71,4 @@ func findToken(flagValue string, endpoint *url.URL) (string, error) {
 		return "", fmt.Errorf("no token: give --token or set ARTIFACTAPI_TOKEN (%w)", err)
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-func local(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -301,9 +301,11 @@ func Load(getenv Getenv) (*Config, error) {
 // loopback reports whether addr is host:port with a loopback host.
 func loopback(addr string) bool {
 	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "" {
-		return false
-	}
+	return err == nil && port != "" && LoopbackHost(host)
+}
+
+// LoopbackHost reports whether host is "localhost" or a loopback address.
+func LoopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}
